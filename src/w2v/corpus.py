@@ -1,0 +1,304 @@
+"""Corpus reading: text files (plain, .gz, .bz2, .xz), directories of them, or token iterables.
+
+A corpus is streamed as blocks of UTF-8 bytes cut at token boundaries, so a text8-style file
+(one line of hundreds of MB) is never held whole. For training, :class:`EncodedCorpus` turns it
+once into int32 word ids in an unlinked temporary file, cut into chunks at sentence ends that
+worker threads read by range.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from numba import njit
+
+from w2v.errors import CorpusError, ParameterError
+from w2v.tokenizer import first_invalid_utf8, last_cut, next_token
+from w2v.vocabulary import Vocabulary, find_slot, fnv1a
+
+BLOCK_BYTES = 1 << 22
+SENTENCE_END = -1
+UNICODE_ERRORS = ("replace", "strict", "ignore")
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a text file for binary reading, decompressing by its suffix."""
+    opener = _OPENERS.get(path.suffix.lower(), open)
+    try:
+        return opener(path, "rb")
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot open corpus file: {exc.strerror or exc}") from exc
+
+
+class Corpus:
+    """A restartable corpus.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or iterable of list of str
+        A text file (one sentence per line, tokens separated by whitespace; ``.gz``, ``.bz2``
+        and ``.xz`` are decompressed), a directory of such files (read in name order), or a
+        restartable iterable of token lists (a list, or an object whose ``__iter__`` starts over).
+    unicode_errors : {"replace", "strict", "ignore"}
+        What to do with bytes that are not valid UTF-8: replace them by U+FFFD (default), raise
+        :class:`~w2v.errors.CorpusError` naming the file and byte offset (of the decompressed
+        text), or drop them.
+    """
+
+    def __init__(self, source: str | os.PathLike | Iterable, unicode_errors: str = "replace"):
+        if unicode_errors not in UNICODE_ERRORS:
+            raise ParameterError(f"unicode_errors must be one of {UNICODE_ERRORS}")
+        self.unicode_errors = unicode_errors
+        self.files: list[Path] = []
+        self.sentences: Iterable | None = None
+        if isinstance(source, (str, os.PathLike)):
+            path = Path(source)
+            if path.is_dir():
+                self.files = sorted(
+                    p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+                )
+                if not self.files:
+                    raise CorpusError(f"{path}: corpus directory holds no files")
+            elif path.is_file():
+                self.files = [path]
+            else:
+                raise CorpusError(f"{path}: no such corpus file or directory")
+        elif isinstance(source, Corpus):
+            self.files, self.sentences = source.files, source.sentences
+        elif isinstance(source, Iterable) and not isinstance(source, (bytes, bytearray)):
+            if iter(source) is source:
+                raise CorpusError(
+                    "the corpus iterable is a one-shot iterator (e.g. a generator); training "
+                    "reads it more than once, so pass a list or an object whose __iter__ restarts"
+                )
+            self.sentences = source
+        else:
+            raise CorpusError(f"unsupported corpus type {type(source).__name__}")
+
+    def __repr__(self) -> str:
+        what = ", ".join(map(str, self.files[:3])) if self.files else "iterable"
+        return f"Corpus({what})"
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """Yield uint8 arrays of valid UTF-8, each ending at a token boundary; every file and
+        every sentence ends with a newline."""
+        if self.sentences is not None:
+            yield from self._sentence_blocks()
+        for path in self.files:
+            yield from self._file_blocks(path)
+
+    def _file_blocks(self, path: Path) -> Iterator[np.ndarray]:
+        with open_binary(path) as f:
+            carry = b""
+            offset = 0  # byte offset of the start of `carry` in the (decompressed) file
+            while True:
+                try:
+                    data = f.read(BLOCK_BYTES)
+                except (OSError, EOFError, lzma.LZMAError) as exc:
+                    raise CorpusError(
+                        f"{path}: cannot read corpus at byte {offset}: {exc}"
+                    ) from exc
+                if not data:
+                    break
+                buf = carry + data
+                arr = np.frombuffer(buf, dtype=np.uint8)
+                cut = last_cut(arr, arr.shape[0])
+                if cut == 0 and len(buf) < 4 * BLOCK_BYTES:
+                    carry = buf  # no whitespace yet: a token longer than a block, read on
+                    continue
+                if cut == 0:
+                    cut = len(buf)
+                yield self._clean(buf[:cut], path, offset)
+                offset += cut
+                carry = buf[cut:]
+            yield self._clean(carry + b"\n", path, offset)
+
+    def _clean(self, data: bytes, path: Path, offset: int) -> np.ndarray:
+        arr = np.frombuffer(data, dtype=np.uint8)
+        bad = first_invalid_utf8(arr, arr.shape[0])
+        if bad < 0:
+            return arr
+        if self.unicode_errors == "strict":
+            raise CorpusError(f"{path}: invalid UTF-8 at byte offset {offset + bad}")
+        text = data.decode("utf-8", errors=self.unicode_errors)
+        return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+    def _sentence_blocks(self) -> Iterator[np.ndarray]:
+        lines: list[str] = []
+        size = expected = 0
+        for number, sentence in enumerate(self.sentences):
+            if isinstance(sentence, (str, bytes)):
+                raise CorpusError(
+                    f"sentence {number} is a {type(sentence).__name__}, not a list of tokens; "
+                    "split it into words first (e.g. line.split())"
+                )
+            line = " ".join(sentence)
+            lines.append(line)
+            size += len(line) + 1
+            expected += len(sentence)
+            if size >= BLOCK_BYTES:
+                yield _sentences_to_block(lines, expected, number)
+                lines, size, expected = [], 0, 0
+        if lines:
+            yield _sentences_to_block(lines, expected, number)
+
+
+def _sentences_to_block(lines: list[str], expected: int, last_number: int) -> np.ndarray:
+    data = ("\n".join(lines) + "\n").encode("utf-8", errors="replace")
+    arr = np.frombuffer(data, dtype=np.uint8)
+    found = _count_tokens(arr, arr.shape[0])
+    if found != expected:
+        raise CorpusError(
+            f"sentences up to number {last_number}: {expected} tokens given but {found} found "
+            "after joining; a token is empty or contains whitespace"
+        )
+    return arr
+
+
+@njit(nogil=True, cache=True)
+def _count_tokens(buf, n):
+    pos = 0
+    count = 0
+    while True:
+        s, e, _ = next_token(buf, pos, n)
+        if s >= n:
+            return count
+        count += 1
+        pos = e
+
+
+@njit(nogil=True, cache=True)
+def _encode_block(buf, n, slots, hashes, starts, lens, key_bytes, out, sent_len, max_len):
+    """Write the word ids of ``buf`` to ``out``, dropping unknown words and ending each sentence
+    (a line, or ``max_len`` consecutive known words) with SENTENCE_END.
+
+    Returns ``(ids written, length of the open sentence, tokens read)``.
+    """
+    pos = 0
+    k = 0
+    raw = 0
+    while True:
+        s, e, newlines = next_token(buf, pos, n)
+        if newlines > 0 and sent_len > 0:
+            out[k] = SENTENCE_END
+            k += 1
+            sent_len = 0
+        if s >= n:
+            return k, sent_len, raw
+        raw += 1
+        j = find_slot(slots, hashes, starts, lens, key_bytes, buf, s, e, fnv1a(buf, s, e))
+        w = slots[j]
+        if w >= 0:
+            out[k] = w
+            k += 1
+            sent_len += 1
+            if sent_len >= max_len:
+                out[k] = SENTENCE_END
+                k += 1
+                sent_len = 0
+        pos = e
+
+
+class EncodedCorpus:
+    """A corpus as int32 word ids on disk, ready for worker threads to read chunk by chunk.
+
+    Sentences end with :data:`SENTENCE_END`; lines longer than ``max_sentence_length`` known
+    words are cut into consecutive sentences (never truncated). The ids live in an unlinked
+    temporary file, so memory holds only the chunk index and the system reclaims the file
+    even if the process is killed.
+
+    Attributes
+    ----------
+    n_ids : int
+        Ids in the file, sentence ends included.
+    n_words : int
+        Known-word tokens (what the learning-rate schedule counts).
+    n_raw_words : int
+        All tokens read, unknown words included.
+    chunk_starts : numpy.ndarray
+        int64 id offset of each chunk, plus ``n_ids`` at the end.
+    chunk_words : numpy.ndarray
+        int64 count of known words before each chunk, plus ``n_words`` at the end.
+    """
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        vocab: Vocabulary,
+        max_sentence_length: int = 10000,
+        chunk_size: int = 1 << 16,
+        tmpdir: str | os.PathLike | None = None,
+    ) -> None:
+        if max_sentence_length < 1:
+            raise ParameterError(f"max_sentence_length must be >= 1, got {max_sentence_length}")
+        table = vocab.table
+        self._file = tempfile.TemporaryFile(dir=tmpdir, prefix="w2v-ids-")
+        starts = [0]
+        sentinels_at_cut = [0]
+        n_ids = n_raw = n_sentinels = 0
+        sent_len = 0
+        for block in corpus.blocks():
+            out = np.empty(block.shape[0] + 2, dtype=np.int32)
+            k, sent_len, raw = _encode_block(
+                block, block.shape[0], table.slots, table.hashes, table.starts, table.lens,
+                table.key_bytes, out, sent_len, max_sentence_length,
+            )  # fmt: skip
+            ids = out[:k]
+            self._file.write(ids.tobytes())
+            ends = np.flatnonzero(ids == SENTENCE_END)
+            next_starts = ends + (n_ids + 1)
+            # cut a chunk at the first sentence end past each chunk_size ids
+            while True:
+                i = int(np.searchsorted(next_starts, starts[-1] + chunk_size))
+                if i >= ends.shape[0]:
+                    break
+                starts.append(int(next_starts[i]))
+                sentinels_at_cut.append(n_sentinels + i + 1)
+            n_ids += k
+            n_sentinels += ends.shape[0]
+            n_raw += raw
+        if sent_len > 0:
+            self._file.write(np.array([SENTENCE_END], dtype=np.int32).tobytes())
+            n_ids += 1
+            n_sentinels += 1
+        self._file.flush()
+        if starts[-1] < n_ids:
+            starts.append(n_ids)
+            sentinels_at_cut.append(n_sentinels)
+        self.chunk_starts = np.asarray(starts, dtype=np.int64)
+        self.chunk_words = self.chunk_starts - np.asarray(sentinels_at_cut, dtype=np.int64)
+        self.n_ids = n_ids
+        self.n_words = n_ids - n_sentinels
+        self.n_raw_words = n_raw
+
+    @property
+    def n_chunks(self) -> int:
+        return self.chunk_starts.shape[0] - 1
+
+    def read(self, chunk: int) -> np.ndarray:
+        """The ids of one chunk (a new array; safe to call from several threads at once)."""
+        start, stop = int(self.chunk_starts[chunk]), int(self.chunk_starts[chunk + 1])
+        ids = np.empty(stop - start, dtype=np.int32)
+        got = os.preadv(self._file.fileno(), [ids], start * 4)
+        if got != ids.nbytes:
+            raise CorpusError(f"encoded corpus: short read of chunk {chunk}")
+        return ids
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> EncodedCorpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,300 @@
+"""Training kernels: compiled, GIL-free, updating shared float32 weights lock-free (Hogwild).
+
+One prediction takes hidden vectors ``H`` (one row per input) to a target word through each
+enabled output layer, accumulates ``-lr * dLoss/dH`` into ``dH`` and updates the output layer
+in place. Two primitives serve every layer:
+
+* :func:`sigmoid_layer` scores ``H`` against chosen output rows with labels: negative sampling
+  (the target labelled 1, the negatives 0) and hierarchical softmax (the inner nodes on the
+  target's Huffman path, labelled ``1 - code``) are the same computation on different rows.
+* :func:`softmax_layer` scores ``H`` against every output row (full softmax, cross-entropy).
+
+All scores of a block are computed before any weight moves, so each step applies exactly
+``-lr`` times the gradient of the block's summed loss. :func:`cbow_step` and :func:`sg_step`
+build ``H`` for the two architectures and hand ``dH`` back to the input vectors;
+:func:`train_chunk` walks a chunk of encoded corpus (subsampling, window, learning-rate
+schedule, negative draws) and calls them.
+
+Skip-gram is trained in word2vec.c's orientation: each context word's input vector predicts the
+centre word. Over a corpus the (centre, context) pairs are symmetric, so this is the same
+objective as the centre predicting its contexts, and all contexts of a centre then share one
+target: with ``blocked`` they form one block that shares the target's path (HS), one set of
+negatives (NS, as in pWord2Vec) or one pass over the output matrix (softmax).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from w2v.rng import below, uniform
+from w2v.sampler import draw_negative
+
+
+class KernelConfig(NamedTuple):
+    """Integer switches of a training run, passed to the kernels as one tuple."""
+
+    sg: int
+    cbow_mean: int
+    window: int
+    shrink_windows: int
+    negative: int
+    hs: int
+    softmax: int
+    bias: int
+    blocked: int
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _log_sigmoid_and_gradient(s: float, label: float) -> tuple[float, float]:
+    """For score ``s`` and label 1 or 0: ``(-log P(label), label - sigmoid(s))``."""
+    a = abs(s)
+    e = np.exp(-a)
+    f = 1.0 / (1.0 + e) if s >= 0 else e / (1.0 + e)
+    z = -s if label > 0.5 else s
+    loss = np.log1p(e) + max(z, 0.0)
+    return loss, label - f
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def sigmoid_layer(H, n, outs, labels, m, W, bias, use_bias, lr, dH, G):
+    """Binary logistic predictions of rows ``outs[:m]`` of ``W`` from ``H[:n]``.
+
+    Adds ``-lr * dL/dH`` to ``dH[:n]``, updates ``W`` (and ``bias``) by ``-lr * dL/dW``, and
+    returns the summed loss ``sum_i sum_j -log P(labels[j] | H[i])``.
+    """
+    d = H.shape[1]
+    loss = 0.0
+    for i in range(n):
+        for j in range(m):
+            row = outs[j]
+            s = np.float32(0.0)
+            for k in range(d):
+                s += H[i, k] * W[row, k]
+            if use_bias:
+                s += bias[row]
+            term, g = _log_sigmoid_and_gradient(s, labels[j])
+            loss += term
+            G[i, j] = g * lr
+    for j in range(m):
+        row = outs[j]
+        for i in range(n):
+            g = G[i, j]
+            for k in range(d):
+                dH[i, k] += g * W[row, k]
+    for j in range(m):
+        row = outs[j]
+        gsum = np.float32(0.0)
+        for i in range(n):
+            g = G[i, j]
+            gsum += g
+            for k in range(d):
+                W[row, k] += g * H[i, k]
+        if use_bias:
+            bias[row] += gsum
+    return loss
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def softmax_layer(H, n, target, W, bias, use_bias, lr, dH, P):
+    """Full softmax over all rows of ``W`` from ``H[:n]``, each predicting ``target``.
+
+    ``P`` is scratch of shape (>= n, V). Same contract as :func:`sigmoid_layer`.
+    """
+    d = H.shape[1]
+    v = W.shape[0]
+    loss = 0.0
+    for i in range(n):
+        mx = -np.inf
+        for r in range(v):
+            s = np.float32(0.0)
+            for k in range(d):
+                s += H[i, k] * W[r, k]
+            if use_bias:
+                s += bias[r]
+            P[i, r] = s
+            mx = max(mx, s)
+        z = 0.0
+        for r in range(v):
+            z += np.exp(P[i, r] - mx)
+        loss += np.log(z) + mx - P[i, target]
+        inv = 1.0 / z
+        for r in range(v):
+            P[i, r] = -lr * np.exp(P[i, r] - mx) * inv  # -lr * probability
+        P[i, target] += lr
+    for r in range(v):
+        gsum = np.float32(0.0)
+        for i in range(n):
+            g = P[i, r]
+            gsum += g
+            for k in range(d):
+                dH[i, k] += g * W[r, k]
+        for i in range(n):
+            g = P[i, r]
+            for k in range(d):
+                W[r, k] += g * H[i, k]
+        if use_bias:
+            bias[r] += gsum
+    return loss
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def predict_and_update(cfg, H, n, target, negs, weights, tree, lr, dH, scratch):
+    """Every enabled output layer predicts ``target`` from ``H[:n]``; returns the summed loss.
+
+    ``negs`` holds ``cfg.negative`` negative word ids (drawn by the caller).
+    """
+    _, _, syn1, hs_bias, syn1neg, neg_bias, syn1sm, sm_bias = weights
+    codes, points, lengths = tree
+    outs, labels, G, P = scratch
+    for i in range(n):
+        dH[i, :] = 0.0
+    loss = 0.0
+    if cfg.hs:
+        m = lengths[target]
+        for j in range(m):
+            outs[j] = points[target, j]
+            labels[j] = 1.0 - codes[target, j]
+        loss += sigmoid_layer(H, n, outs, labels, m, syn1, hs_bias, cfg.bias, lr, dH, G)
+    if cfg.negative > 0:
+        outs[0] = target
+        labels[0] = 1.0
+        for j in range(cfg.negative):
+            outs[j + 1] = negs[j]
+            labels[j + 1] = 0.0
+        m = cfg.negative + 1
+        loss += sigmoid_layer(H, n, outs, labels, m, syn1neg, neg_bias, cfg.bias, lr, dH, G)
+    if cfg.softmax:
+        loss += softmax_layer(H, n, target, syn1sm, sm_bias, cfg.bias, lr, dH, P)
+    return loss
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def cbow_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch):
+    """CBOW: the mean (or sum) of the context vectors, plus the hidden bias, predicts
+    ``target``; each context vector then moves by its exact share of the gradient."""
+    syn0, hidden_bias = weights[0], weights[1]
+    d = syn0.shape[1]
+    for k in range(d):
+        H[0, k] = 0.0
+    for c in range(cnt):
+        w = context[c]
+        for k in range(d):
+            H[0, k] += syn0[w, k]
+    scale = np.float32(1.0 / cnt) if cfg.cbow_mean else np.float32(1.0)
+    for k in range(d):
+        H[0, k] *= scale
+        if cfg.bias:
+            H[0, k] += hidden_bias[k]
+    loss = predict_and_update(cfg, H, 1, target, negs, weights, tree, lr, dH, scratch)
+    for c in range(cnt):
+        w = context[c]
+        for k in range(d):
+            syn0[w, k] += dH[0, k] * scale
+    if cfg.bias:
+        for k in range(d):
+            hidden_bias[k] += dH[0, k]
+    return loss
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch):
+    """Skip-gram block: each of the ``cnt`` context words' vectors (plus the hidden bias)
+    predicts ``target``, all scored before any update."""
+    syn0, hidden_bias = weights[0], weights[1]
+    d = syn0.shape[1]
+    for i in range(cnt):
+        w = context[i]
+        for k in range(d):
+            H[i, k] = syn0[w, k] + hidden_bias[k] if cfg.bias else syn0[w, k]
+    loss = predict_and_update(cfg, H, cnt, target, negs, weights, tree, lr, dH, scratch)
+    for i in range(cnt):
+        w = context[i]
+        for k in range(d):
+            syn0[w, k] += dH[i, k]
+        if cfg.bias:
+            for k in range(d):
+                hidden_bias[k] += dH[i, k]
+    return loss
+
+
+def make_scratch(cfg: KernelConfig, dim: int, max_path: int, vocab_size: int):
+    """Buffers one thread needs: (H, dH, (outs, labels, G, P))."""
+    n_max = 2 * cfg.window
+    m_max = max(cfg.negative + 1, max_path, 1)
+    H = np.zeros((n_max, dim), dtype=np.float32)
+    dH = np.zeros((n_max, dim), dtype=np.float32)
+    outs = np.zeros(m_max, dtype=np.int32)
+    labels = np.zeros(m_max, dtype=np.float32)
+    G = np.zeros((n_max, m_max), dtype=np.float32)
+    P = np.zeros((n_max if cfg.softmax else 0, vocab_size if cfg.softmax else 0), np.float32)
+    return H, dH, (outs, labels, G, P)
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def train_chunk(
+    ids, cfg, weights, tree, sampler, keep, alpha, min_alpha, words_before, total_words, state,
+    H, dH, scratch,
+):  # fmt: skip
+    """Train on one chunk of encoded corpus (word ids, sentences ended by -1).
+
+    The learning rate falls linearly from ``alpha`` to ``min_alpha`` over ``total_words``;
+    ``words_before`` is where this chunk starts on that scale, so the schedule does not depend
+    on which thread trains which chunk. Returns ``(loss sum, predictions, words read)``.
+    """
+    threshold, alias = sampler
+    n = ids.shape[0]
+    window = cfg.window
+    sent = np.empty(n, dtype=np.int32)
+    context = np.empty(2 * window, dtype=np.int32)
+    negs = np.empty(max(cfg.negative, 1), dtype=np.int32)
+    loss = 0.0
+    predictions = 0
+    words = 0
+    pos = 0
+    span = alpha - min_alpha
+    while pos < n:
+        length = 0
+        while pos < n and ids[pos] >= 0:
+            w = ids[pos]
+            pos += 1
+            words += 1
+            if keep[w] < 1.0 and keep[w] <= uniform(state):
+                continue
+            sent[length] = w
+            length += 1
+        pos += 1
+        progress = (words_before + words) / total_words
+        lr = np.float32(max(alpha - span * progress, min_alpha))
+        for i in range(length):
+            b = window - below(state, window) if cfg.shrink_windows else window
+            cnt = 0
+            for j in range(max(0, i - b), min(length, i + b + 1)):
+                if j != i:
+                    context[cnt] = sent[j]
+                    cnt += 1
+            if cnt == 0:
+                continue
+            target = sent[i]
+            if cfg.sg and not cfg.blocked:
+                for c in range(cnt):
+                    for k in range(cfg.negative):
+                        negs[k] = draw_negative(threshold, alias, state, target)
+                    loss += sg_step(
+                        cfg, context[c : c + 1], 1, target, negs, weights, tree, lr, H, dH, scratch
+                    )
+                predictions += cnt
+                continue
+            for k in range(cfg.negative):
+                negs[k] = draw_negative(threshold, alias, state, target)
+            if cfg.sg:
+                loss += sg_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch)
+                predictions += cnt
+            else:
+                loss += cbow_step(
+                    cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch
+                )
+                predictions += 1
+    return loss, predictions, words

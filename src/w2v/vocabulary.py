@@ -1,0 +1,304 @@
+"""Vocabulary: words counted in one streaming pass, filtered, sorted, and looked up by their bytes.
+
+Counting and lookup run in compiled code over UTF-8 bytes with an open-addressing hash table
+(FNV-1a), so neither the counting pass nor the encoding pass creates a Python object per token.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+from w2v.errors import CorpusError, ParameterError
+from w2v.tokenizer import next_token
+
+FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def fnv1a(buf: np.ndarray, start: int, end: int) -> np.uint64:
+    h = FNV_OFFSET
+    for i in range(start, end):
+        h = (h ^ np.uint64(buf[i])) * FNV_PRIME
+    return h
+
+
+@njit(nogil=True, cache=True)
+def find_slot(
+    slots: np.ndarray,
+    hashes: np.ndarray,
+    starts: np.ndarray,
+    lens: np.ndarray,
+    key_bytes: np.ndarray,
+    buf: np.ndarray,
+    s: int,
+    e: int,
+    h: np.uint64,
+) -> int:
+    """Slot holding the word ``buf[s:e]`` (hash ``h``), or the empty slot where it would go."""
+    mask = np.uint64(slots.shape[0] - 1)
+    j = h & mask
+    length = e - s
+    while True:
+        w = slots[j]
+        if w < 0:
+            return np.int64(j)
+        if hashes[w] == h and lens[w] == length:
+            k0 = starts[w]
+            same = True
+            for k in range(length):
+                if key_bytes[k0 + k] != buf[s + k]:
+                    same = False
+                    break
+            if same:
+                return np.int64(j)
+        j = (j + np.uint64(1)) & mask
+
+
+@njit(nogil=True, cache=True)
+def _count_block(buf, n, pos, slots, hashes, starts, lens, counts, key_bytes, n_words, n_bytes):
+    """Count the tokens of ``buf[pos:n]`` into the table.
+
+    Stops early (``full`` = True) when the table must grow before the next new word fits;
+    the caller grows it and calls again from the returned position.
+    """
+    n_tokens = 0
+    cap_words = hashes.shape[0]
+    cap_bytes = key_bytes.shape[0]
+    max_load = slots.shape[0] // 2
+    while True:
+        s, e, _ = next_token(buf, pos, n)
+        if s >= n:
+            return n, n_words, n_bytes, n_tokens, False
+        h = fnv1a(buf, s, e)
+        j = find_slot(slots, hashes, starts, lens, key_bytes, buf, s, e, h)
+        w = slots[j]
+        if w >= 0:
+            counts[w] += 1
+        else:
+            length = e - s
+            if n_words >= cap_words or n_words >= max_load or n_bytes + length > cap_bytes:
+                return s, n_words, n_bytes, n_tokens, True
+            slots[j] = n_words
+            hashes[n_words] = h
+            starts[n_words] = n_bytes
+            lens[n_words] = length
+            counts[n_words] = 1
+            key_bytes[n_bytes : n_bytes + length] = buf[s:e]
+            n_bytes += length
+            n_words += 1
+        n_tokens += 1
+        pos = e
+
+
+@njit(nogil=True, cache=True)
+def _rebuild_slots(slots, hashes, n_words):
+    slots[:] = -1
+    mask = np.uint64(slots.shape[0] - 1)
+    for w in range(n_words):
+        j = hashes[w] & mask
+        while slots[j] >= 0:
+            j = (j + np.uint64(1)) & mask
+        slots[j] = w
+
+
+@njit(nogil=True, cache=True)
+def _compact(keep, hashes, starts, lens, counts, key_bytes):
+    """Drop the words where ``keep`` is False, preserving order; returns (n_words, n_bytes)."""
+    w_out = 0
+    b_out = 0
+    for w in range(keep.shape[0]):
+        if not keep[w]:
+            continue
+        length = lens[w]
+        s = starts[w]
+        for k in range(length):
+            key_bytes[b_out + k] = key_bytes[s + k]
+        hashes[w_out] = hashes[w]
+        starts[w_out] = b_out
+        lens[w_out] = length
+        counts[w_out] = counts[w]
+        b_out += length
+        w_out += 1
+    return w_out, b_out
+
+
+class WordTable:
+    """Growable hash table from UTF-8 byte strings to dense ids (in order of first appearance)."""
+
+    def __init__(self, capacity: int = 1 << 14, byte_capacity: int | None = None) -> None:
+        capacity = max(16, int(capacity))
+        n_slots = 1 << int(np.ceil(np.log2(capacity * 2)))
+        self.slots = np.full(n_slots, -1, dtype=np.int64)
+        self.hashes = np.zeros(capacity, dtype=np.uint64)
+        self.starts = np.zeros(capacity, dtype=np.int64)
+        self.lens = np.zeros(capacity, dtype=np.int64)
+        self.counts = np.zeros(capacity, dtype=np.int64)
+        self.key_bytes = np.zeros(byte_capacity or capacity * 8, dtype=np.uint8)
+        self.n_words = 0
+        self.n_bytes = 0
+
+    @classmethod
+    def from_words(cls, words: list[str]) -> WordTable:
+        """A table whose id ``i`` is ``words[i]`` (words must be distinct)."""
+        encoded = [w.encode("utf-8") for w in words]
+        table = cls(len(words) + 16, sum(len(b) for b in encoded) + 16)
+        blob = np.frombuffer(b"\n".join(encoded) + b"\n", dtype=np.uint8)
+        table.count(blob)
+        if table.n_words != len(words):
+            raise ParameterError("vocabulary words must be distinct, non-empty and free of spaces")
+        table.counts[: table.n_words] = 0
+        return table
+
+    def count(self, buf: np.ndarray) -> int:
+        """Count every token of ``buf``; returns the number of tokens seen."""
+        pos, total, n = 0, 0, buf.shape[0]
+        while True:
+            pos, self.n_words, self.n_bytes, n_tokens, full = _count_block(
+                buf, n, pos, self.slots, self.hashes, self.starts, self.lens, self.counts,
+                self.key_bytes, self.n_words, self.n_bytes,
+            )  # fmt: skip
+            total += n_tokens
+            if not full:
+                return total
+            self._grow(needed_bytes=n - pos)
+
+    def _grow(self, needed_bytes: int) -> None:
+        """Double the word arrays and key bytes (and the slots when the load factor demands)."""
+        cap = self.hashes.shape[0] * 2
+        for name in ("hashes", "starts", "lens", "counts"):
+            setattr(self, name, np.resize(getattr(self, name), cap))
+        new_bytes = max(self.key_bytes.shape[0] * 2, self.n_bytes + min(needed_bytes, 1 << 20))
+        self.key_bytes = np.resize(self.key_bytes, new_bytes)
+        if cap > self.slots.shape[0] // 2:
+            self.slots = np.full(self.slots.shape[0] * 2, -1, dtype=np.int64)
+            _rebuild_slots(self.slots, self.hashes, self.n_words)
+
+    def prune(self, min_reduce: int) -> None:
+        """Forget the words seen at most ``min_reduce`` times (word2vec.c's ReduceVocab)."""
+        keep = self.counts[: self.n_words] > min_reduce
+        self.n_words, self.n_bytes = _compact(
+            keep, self.hashes, self.starts, self.lens, self.counts, self.key_bytes
+        )
+        _rebuild_slots(self.slots, self.hashes, self.n_words)
+
+    def word(self, i: int) -> bytes:
+        s = int(self.starts[i])
+        return self.key_bytes[s : s + int(self.lens[i])].tobytes()
+
+
+class Vocabulary:
+    """The words a model knows, sorted by count (descending; ties keep first appearance).
+
+    Attributes
+    ----------
+    words : list of str
+        Word of each id.
+    counts : numpy.ndarray
+        int64 corpus count of each word.
+    total_tokens : int
+        Tokens seen in the corpus, including those of words left out.
+    """
+
+    def __init__(self, words: list[str], counts: np.ndarray, total_tokens: int | None = None):
+        self.words = list(words)
+        self.counts = np.asarray(counts, dtype=np.int64)
+        if self.counts.shape != (len(self.words),):
+            raise ParameterError("vocabulary: one count per word is required")
+        self.total_tokens = int(self.counts.sum() if total_tokens is None else total_tokens)
+        self.index = {w: i for i, w in enumerate(self.words)}
+        if len(self.index) != len(self.words):
+            raise ParameterError("vocabulary words must be distinct")
+        self._table: WordTable | None = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.index
+
+    @property
+    def table(self) -> WordTable:
+        """Byte-keyed lookup table (id = position in :attr:`words`), built on first use."""
+        if self._table is None:
+            self._table = WordTable.from_words(self.words)
+        return self._table
+
+    @classmethod
+    def build(
+        cls,
+        blocks: Iterable[np.ndarray],
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        max_final_vocab: int | None = None,
+    ) -> Vocabulary:
+        """Count the tokens of a stream of UTF-8 byte blocks and keep the frequent words.
+
+        Parameters
+        ----------
+        blocks : iterable of numpy.ndarray
+            uint8 arrays of UTF-8 text, each ending at a token boundary.
+        min_count : int
+            Words seen fewer times are left out.
+        max_vocab_size : int, optional
+            Bound on distinct words held while counting; when exceeded, the rarest are
+            forgotten (word2vec.c's pruning), which keeps memory bounded on huge corpora.
+        max_final_vocab : int, optional
+            Keep at most this many words, raising the effective ``min_count`` as needed.
+        """
+        if min_count < 1:
+            raise ParameterError(f"min_count must be >= 1, got {min_count}")
+        if max_vocab_size is not None and max_vocab_size < 1:
+            raise ParameterError(f"max_vocab_size must be >= 1 or None, got {max_vocab_size}")
+        if max_final_vocab is not None and max_final_vocab < 1:
+            raise ParameterError(f"max_final_vocab must be >= 1 or None, got {max_final_vocab}")
+        table = WordTable()
+        total = 0
+        min_reduce = 1
+        for block in blocks:
+            total += table.count(block)
+            if max_vocab_size is not None and table.n_words > max_vocab_size:
+                table.prune(min_reduce)
+                min_reduce += 1
+        counts = table.counts[: table.n_words]
+        if max_final_vocab is not None and np.count_nonzero(counts >= min_count) > max_final_vocab:
+            # gensim's rule: the smallest min_count that leaves at most max_final_vocab words
+            ranked = np.sort(counts)[::-1]
+            min_count = max(min_count, int(ranked[max_final_vocab]) + 1)
+        kept = np.flatnonzero(counts >= min_count)
+        order = kept[np.argsort(-counts[kept], kind="stable")]
+        words = [table.word(int(i)).decode("utf-8") for i in order]
+        return cls(words, counts[order].copy(), total)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write word2vec.c's ``-save-vocab`` format: ``word count`` per line, atomically."""
+        from w2v.atomic import atomic_write
+
+        with atomic_write(path, "w", encoding="utf-8", newline="\n") as f:
+            for w, c in zip(self.words, self.counts.tolist(), strict=True):
+                f.write(f"{w} {c}\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Vocabulary:
+        """Read word2vec.c's ``-save-vocab`` format (its ``</s>`` entry is skipped: w2v ends
+        sentences without a token)."""
+        words, counts = [], []
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                parts = line.split()
+                if not parts:
+                    continue
+                if len(parts) != 2 or not parts[1].isdigit():
+                    raise CorpusError(f"{Path(path)}:{lineno}: expected 'word count', got {line!r}")
+                if parts[0] == "</s>":
+                    continue
+                words.append(parts[0])
+                counts.append(int(parts[1]))
+        counts_arr = np.asarray(counts, dtype=np.int64)
+        order = np.argsort(-counts_arr, kind="stable")
+        return cls([words[i] for i in order], counts_arr[order])

@@ -1,0 +1,514 @@
+"""The word2vec model: parameters, weights, multi-threaded training and prediction."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from w2v.callbacks import Callback, Progress
+from w2v.corpus import Corpus, EncodedCorpus
+from w2v.errors import ParameterError, TrainingError
+from w2v.huffman import HuffmanTree
+from w2v.kernels import KernelConfig, make_scratch, train_chunk
+from w2v.keyed_vectors import KeyedVectors
+from w2v.rng import stream_seed
+from w2v.sampler import AliasTable, keep_probabilities
+from w2v.vocabulary import Vocabulary
+
+logger = logging.getLogger(__name__)
+
+CorpusLike = str | os.PathLike | Iterable[Sequence[str]] | Corpus
+
+#: Full softmax costs vocabulary x dimensions per prediction; past this it is impractical.
+SOFTMAX_MAX_VOCAB = 50_000
+
+
+@dataclass
+class Params:
+    """Hyperparameters (gensim's names where the meaning is the same)."""
+
+    vector_size: int = 100
+    window: int = 5
+    min_count: int = 5
+    max_vocab_size: int | None = None
+    max_final_vocab: int | None = None
+    sample: float = 1e-3
+    alpha: float = 0.025
+    min_alpha: float = 0.0001
+    epochs: int = 5
+    sg: int = 0
+    hs: int = 0
+    negative: int = 5
+    ns_exponent: float = 0.75
+    softmax: int = 0
+    cbow_mean: int = 1
+    bias: int = 0
+    shrink_windows: int = 1
+    blocked: int = 1
+    workers: int = 3
+    seed: int = 1
+    max_sentence_length: int = 10000
+    unicode_errors: str = "replace"
+    softmax_max_vocab: int = SOFTMAX_MAX_VOCAB
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        """Raise :class:`ParameterError` naming the first parameter out of range."""
+
+        def need(ok: bool, name: str, rule: str) -> None:
+            if not ok:
+                raise ParameterError(f"{name} must be {rule}, got {getattr(self, name)!r}")
+
+        def is_int(name: str) -> bool:
+            v = getattr(self, name)
+            return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+        for name in ("vector_size", "window", "min_count", "epochs", "workers"):
+            need(is_int(name) and getattr(self, name) >= 1, name, "an integer >= 1")
+        need(is_int("negative") and self.negative >= 0, "negative", "an integer >= 0")
+        need(is_int("max_sentence_length") and self.max_sentence_length >= 1,
+             "max_sentence_length", "an integer >= 1")  # fmt: skip
+        for name in ("max_vocab_size", "max_final_vocab"):
+            need(getattr(self, name) is None or (is_int(name) and getattr(self, name) >= 1),
+                 name, "None or an integer >= 1")  # fmt: skip
+        for name in ("sg", "hs", "softmax", "cbow_mean", "bias", "shrink_windows", "blocked"):
+            need(getattr(self, name) in (0, 1, True, False), name, "0/1 or a bool")
+        need(isinstance(self.seed, (int, np.integer)) and self.seed >= 0, "seed", "an integer >= 0")
+        need(math.isfinite(self.alpha) and self.alpha > 0, "alpha", "a number > 0")
+        need(math.isfinite(self.min_alpha) and 0 <= self.min_alpha <= self.alpha, "min_alpha",
+             "a number in [0, alpha]")  # fmt: skip
+        need(math.isfinite(self.sample) and self.sample >= 0, "sample", "a number >= 0")
+        need(math.isfinite(self.ns_exponent), "ns_exponent", "a finite number")
+        if not (self.hs or self.negative > 0 or self.softmax):
+            raise ParameterError(
+                "no output layer selected: set negative > 0 (negative sampling), hs=1 "
+                "(hierarchical softmax) or softmax=1 (full softmax)"
+            )
+        need(self.unicode_errors in ("replace", "strict", "ignore"), "unicode_errors",
+             "'replace', 'strict' or 'ignore'")  # fmt: skip
+
+    def kernel_config(self) -> KernelConfig:
+        return KernelConfig(
+            sg=int(self.sg), cbow_mean=int(self.cbow_mean), window=int(self.window),
+            shrink_windows=int(self.shrink_windows), negative=int(self.negative),
+            hs=int(self.hs), softmax=int(self.softmax), bias=int(self.bias),
+            blocked=int(self.blocked),
+        )  # fmt: skip
+
+
+_PARAM_NAMES = {f for f in Params.__dataclass_fields__ if f != "extra"}
+
+
+class Word2Vec:
+    """Learn word vectors with word2vec: CBOW or skip-gram, with negative sampling,
+    hierarchical softmax and/or full softmax.
+
+    Parameters
+    ----------
+    corpus : str, os.PathLike or iterable of list of str, optional
+        Text file (plain, ``.gz``, ``.bz2``, ``.xz``; one sentence per line), a directory of
+        them, or a restartable iterable of token lists. When given, the vocabulary is built
+        and the model trained right away. ``corpus_file`` and ``sentences`` are accepted as
+        gensim-style aliases.
+    vector_size : int
+        Dimension of the word vectors.
+    window : int
+        Maximum distance between the centre word and a context word.
+    min_count : int
+        Words seen fewer times are ignored.
+    max_vocab_size : int, optional
+        Limit on distinct words while counting (rarest pruned, as word2vec.c does).
+    max_final_vocab : int, optional
+        Keep at most this many words (raises the effective min_count).
+    sample : float
+        Subsampling threshold for frequent words (word2vec.c's formula); 0 disables it.
+    alpha, min_alpha : float
+        The learning rate falls linearly from ``alpha`` to ``min_alpha`` over all epochs.
+    epochs : int
+        Passes over the corpus.
+    sg : {0, 1}
+        1 for skip-gram, 0 for CBOW.
+    hs : {0, 1}
+        1 to train a hierarchical softmax output layer (Huffman tree).
+    negative : int
+        Negative samples per prediction (0 disables negative sampling).
+    ns_exponent : float
+        Negatives are drawn from ``count ** ns_exponent`` (0.75; 1.0 is plain frequency).
+    softmax : {0, 1}
+        1 to train a full softmax output layer (exact; small vocabularies only).
+    cbow_mean : {0, 1}
+        CBOW hidden layer: 1 for the mean of the context vectors, 0 for their sum.
+    bias : {0, 1}
+        1 adds the specification's bias terms: ``h = mean(W x) + b`` and ``u = W'h + b'``.
+    shrink_windows : {0, 1}
+        1 draws the effective window uniformly from 1..window for each centre word.
+    blocked : {0, 1}
+        Skip-gram only: 1 trains all context words of a centre as one block (shared
+        negatives, one pass over the target's tree path); 0 is word2vec.c's per-pair update.
+    workers : int
+        Training threads (lock-free updates of shared weights).
+    seed : int
+        Random seed; with ``workers=1`` two runs give bit-identical vectors.
+    max_sentence_length : int
+        Longer sentences are cut into consecutive pieces of this many words (not truncated).
+    unicode_errors : {"replace", "strict", "ignore"}
+        Policy for bytes of the corpus that are not valid UTF-8.
+    callbacks : sequence of Callback
+        Progress reports during training.
+    """
+
+    def __init__(
+        self,
+        corpus: CorpusLike | None = None,
+        *,
+        corpus_file: str | os.PathLike | None = None,
+        sentences: Iterable[Sequence[str]] | None = None,
+        callbacks: Sequence[Callback] = (),
+        **params: Any,
+    ) -> None:
+        unknown = set(params) - _PARAM_NAMES
+        if unknown:
+            raise ParameterError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+        self.params = Params(**params)
+        self.params.validate()
+        given = [c for c in (corpus, corpus_file, sentences) if c is not None]
+        if len(given) > 1:
+            raise ParameterError("give the corpus once: corpus, corpus_file or sentences")
+        self.callbacks = list(callbacks)
+        self.vocab: Vocabulary | None = None
+        self.loss_history: list[float] = []
+        self.epoch_history: list[Progress] = []
+        self.epochs_trained = 0
+        self.stop_requested = threading.Event()
+        if given:
+            self.build_vocab(given[0])
+            self.train(given[0])
+
+    # ----------------------------------------------------------------- vocabulary & weights
+    def build_vocab(self, corpus: CorpusLike) -> Word2Vec:
+        """Count the corpus (one streaming pass), keep the frequent words, initialise weights."""
+        p = self.params
+        source = Corpus(corpus, unicode_errors=p.unicode_errors)
+        t0 = time.perf_counter()
+        vocab = Vocabulary.build(source.blocks(), p.min_count, p.max_vocab_size, p.max_final_vocab)
+        if len(vocab) == 0:
+            raise ParameterError(
+                f"min_count={p.min_count}: no word of {source} occurs that often "
+                f"({vocab.total_tokens} tokens read); lower min_count or give more text"
+            )
+        logger.info(
+            "vocabulary: %d words (of %d tokens) in %.1fs",
+            len(vocab), vocab.total_tokens, time.perf_counter() - t0,
+        )  # fmt: skip
+        self.set_vocab(vocab)
+        return self
+
+    def set_vocab(self, vocab: Vocabulary) -> None:
+        """Use ``vocab`` (e.g. loaded with :meth:`Vocabulary.load`) and initialise the weights."""
+        p = self.params
+        if len(vocab) < 2 and (p.hs or p.negative):
+            raise ParameterError("the vocabulary has fewer than 2 words; nothing to contrast")
+        if p.softmax and len(vocab) > p.softmax_max_vocab:
+            need = len(vocab) * p.vector_size * 4 / 2**20
+            raise ParameterError(
+                f"softmax: a full softmax over {len(vocab)} words needs a {need:.0f} MiB output "
+                f"matrix and {len(vocab)} x {p.vector_size} multiply-adds per prediction; use "
+                f"hs=1 or negative > 0, or raise softmax_max_vocab (now {p.softmax_max_vocab})"
+            )
+        self.vocab = vocab
+        v, d = len(vocab), p.vector_size
+        rng = np.random.default_rng(p.seed)
+        syn0 = ((rng.random((v, d), dtype=np.float32) - 0.5) / d).astype(np.float32)
+        empty_matrix = np.zeros((0, d), dtype=np.float32)
+        empty = np.zeros(0, dtype=np.float32)
+        self.tree = HuffmanTree(vocab.counts) if p.hs else None
+        self.syn1 = np.zeros((v - 1, d), np.float32) if p.hs else empty_matrix
+        self.syn1neg = np.zeros((v, d), np.float32) if p.negative else empty_matrix
+        self.syn1sm = np.zeros((v, d), np.float32) if p.softmax else empty_matrix
+        self.hidden_bias = np.zeros(d, np.float32) if p.bias else empty
+        self.hs_bias = np.zeros(v - 1, np.float32) if p.hs and p.bias else empty
+        self.neg_bias = np.zeros(v, np.float32) if p.negative and p.bias else empty
+        self.sm_bias = np.zeros(v, np.float32) if p.softmax and p.bias else empty
+        self.sampler = AliasTable(vocab.counts, p.ns_exponent) if p.negative else None
+        self.wv = KeyedVectors(vocab.words, syn0, vocab.counts)
+
+    @property
+    def syn0(self) -> np.ndarray:
+        """Input word vectors (the embeddings), shape (V, vector_size)."""
+        return self.wv.vectors
+
+    def _weights(self) -> tuple:
+        return (self.syn0, self.hidden_bias, self.syn1, self.hs_bias, self.syn1neg,
+                self.neg_bias, self.syn1sm, self.sm_bias)  # fmt: skip
+
+    def _tree_arrays(self) -> tuple:
+        if self.tree is None:
+            return (np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32))
+        return (self.tree.codes, self.tree.points, self.tree.lengths)
+
+    def _sampler_arrays(self) -> tuple:
+        if self.sampler is None:
+            return (np.ones(1, np.uint64), np.zeros(1, np.int32))
+        return (self.sampler.threshold, self.sampler.alias)
+
+    # ----------------------------------------------------------------------------- training
+    def train(
+        self,
+        corpus: CorpusLike | None = None,
+        *,
+        corpus_file: str | os.PathLike | None = None,
+        epochs: int | None = None,
+        alpha: float | None = None,
+        min_alpha: float | None = None,
+        callbacks: Sequence[Callback] = (),
+        report_delay: float = 1.0,
+    ) -> list[float]:
+        """Train (or continue training) on ``corpus``; returns the mean loss of each epoch.
+
+        Calling ``train`` again continues from the current weights, with a fresh learning-rate
+        schedule from ``alpha`` to ``min_alpha``. :meth:`stop` (or Ctrl-C in the calling
+        thread) stops all workers after their current chunk; the model stays usable.
+        """
+        if self.vocab is None:
+            raise TrainingError("build_vocab() must be called before train()")
+        corpus = corpus if corpus is not None else corpus_file
+        if corpus is None:
+            raise ParameterError("train() needs a corpus")
+        p = self.params
+        epochs = p.epochs if epochs is None else epochs
+        alpha = p.alpha if alpha is None else alpha
+        min_alpha = p.min_alpha if min_alpha is None else min_alpha
+        if not (isinstance(epochs, int) and epochs >= 1):
+            raise ParameterError(f"epochs must be an integer >= 1, got {epochs!r}")
+        if not (alpha > 0 and 0 <= min_alpha <= alpha):
+            raise ParameterError(f"alpha must be > 0 and min_alpha in [0, alpha], got "
+                                 f"alpha={alpha!r}, min_alpha={min_alpha!r}")  # fmt: skip
+        callbacks = [*self.callbacks, *callbacks]
+        source = Corpus(corpus, unicode_errors=p.unicode_errors)
+        with EncodedCorpus(source, self.vocab, p.max_sentence_length) as encoded:
+            if encoded.n_words == 0:
+                raise TrainingError(f"{source}: no word of the vocabulary occurs in the corpus")
+            run = _Run(self, encoded, epochs, alpha, min_alpha, callbacks, report_delay)
+            return run.execute()
+
+    def stop(self) -> None:
+        """Ask a running ``train`` to stop after the chunks under way (thread-safe)."""
+        self.stop_requested.set()
+
+    # --------------------------------------------------------------------------- prediction
+    def output_probabilities(self, h: np.ndarray, layer: str | None = None) -> np.ndarray:
+        """Probability of every word as the target of hidden vector ``h`` (float64, sums to 1).
+
+        ``layer`` is ``"softmax"``, ``"hs"`` or ``"negative"``; by default the most exact
+        layer the model has. For negative sampling it is the softmax of the output scores.
+        """
+        p = self.params
+        h = np.asarray(h, dtype=np.float64)
+        layer = layer or ("softmax" if p.softmax else "hs" if p.hs else "negative")
+        if layer == "softmax" and p.softmax:
+            scores = self.syn1sm @ h + (self.sm_bias if p.bias else 0.0)
+        elif layer == "negative" and p.negative:
+            scores = self.syn1neg @ h + (self.neg_bias if p.bias else 0.0)
+        elif layer == "hs" and p.hs:
+            return np.exp(_hs_log_probabilities(self, h))
+        else:
+            raise ParameterError(f"layer must be an output layer this model has, got {layer!r}")
+        scores = scores - scores.max()
+        e = np.exp(scores)
+        return e / e.sum()
+
+    def hidden(self, words: Sequence[str]) -> np.ndarray:
+        """The hidden vector for input ``words``: their mean (or sum) plus the hidden bias."""
+        ids = [self.vocab.index[w] for w in _known(self, words)]
+        h = self.syn0[ids].astype(np.float64)
+        h = h.mean(axis=0) if self.params.cbow_mean else h.sum(axis=0)
+        return h + self.hidden_bias if self.params.bias else h
+
+    def predict_center(
+        self, context: Sequence[str], topn: int = 10, layer: str | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``topn`` most probable centre words for ``context``, with their probabilities."""
+        return self._top(self.output_probabilities(self.hidden(context), layer), topn)
+
+    def predict_context(
+        self, word: str, topn: int = 10, layer: str | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``topn`` most probable context words of ``word``, with their probabilities.
+
+        Training pairs are symmetric, so the output layer's distribution given one input word
+        is the distribution of the words around it.
+        """
+        return self._top(self.output_probabilities(self.hidden([word]), layer), topn)
+
+    predict_output_word = predict_center  # gensim's name
+
+    def _top(self, probs: np.ndarray, topn: int) -> list[tuple[str, float]]:
+        if topn < 1:
+            raise ParameterError(f"topn must be >= 1, got {topn}")
+        topn = min(topn, probs.shape[0])
+        best = np.argpartition(-probs, topn - 1)[:topn]
+        best = best[np.argsort(-probs[best], kind="stable")]
+        return [(self.vocab.words[i], float(probs[i])) for i in best]
+
+
+def _known(model: Word2Vec, words: Sequence[str]) -> list[str]:
+    if isinstance(words, str):
+        words = [words]
+    if not words:
+        raise ParameterError("at least one input word is required")
+    missing = [w for w in words if w not in model.vocab.index]
+    if missing:
+        raise KeyError(f"word(s) not in vocabulary: {', '.join(map(repr, missing))}")
+    return list(words)
+
+
+def _hs_log_probabilities(model: Word2Vec, h: np.ndarray) -> np.ndarray:
+    """log P(w | h) of every word under the hierarchical softmax (sums to 1 in probability)."""
+    tree = model.tree
+    scores = model.syn1 @ h + (model.hs_bias if model.params.bias else 0.0)
+    s = scores[tree.points]
+    signed = np.where(tree.codes == 0, s, -s)
+    mask = np.arange(tree.codes.shape[1])[None, :] < tree.lengths[:, None]
+    return np.where(mask, -np.logaddexp(0.0, -signed), 0.0).sum(axis=1)
+
+
+class _Run:
+    """One call of ``train``: worker threads over (epoch, chunk) jobs, progress in the caller."""
+
+    def __init__(self, model, encoded, epochs, alpha, min_alpha, callbacks, report_delay):
+        self.model = model
+        self.encoded = encoded
+        self.epochs = epochs
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.callbacks = callbacks
+        self.report_delay = report_delay
+        p = model.params
+        self.workers = p.workers
+        self.total_words = encoded.n_words * epochs
+        n_chunks = encoded.n_chunks
+        self.jobs = [(e, c) for e in range(epochs) for c in range(n_chunks)]
+        self.next_job = 0
+        self.lock = threading.Lock()
+        # per epoch, summed over workers under the lock (a few updates per second)
+        self.loss = np.zeros(epochs, dtype=np.float64)
+        self.predictions = np.zeros(epochs, dtype=np.int64)
+        self.words = np.zeros(epochs, dtype=np.int64)
+        self.chunks_done = np.zeros(epochs, dtype=np.int64)
+        self.error: BaseException | None = None
+
+    def _alpha_at(self, words: int) -> float:
+        frac = words / self.total_words
+        return max(self.alpha - (self.alpha - self.min_alpha) * frac, self.min_alpha)
+
+    def _worker(self) -> None:
+        model, p, enc = self.model, self.model.params, self.encoded
+        cfg = p.kernel_config()
+        max_path = model.tree.codes.shape[1] if model.tree is not None else 1
+        H, dH, scratch = make_scratch(cfg, p.vector_size, max_path, len(model.vocab))
+        weights = model._weights()
+        tree = model._tree_arrays()
+        sampler = model._sampler_arrays()
+        keep = keep_probabilities(model.vocab.counts, p.sample)
+        try:
+            while not model.stop_requested.is_set():
+                with self.lock:
+                    if self.next_job >= len(self.jobs) or self.error is not None:
+                        return
+                    epoch, chunk = self.jobs[self.next_job]
+                    self.next_job += 1
+                ids = enc.read(chunk)
+                state = stream_seed(p.seed, model.epochs_trained + epoch, chunk)
+                before = epoch * enc.n_words + int(enc.chunk_words[chunk])
+                loss, preds, words = train_chunk(
+                    ids, cfg, weights, tree, sampler, keep, np.float32(self.alpha),
+                    np.float32(self.min_alpha), before, self.total_words, state, H, dH, scratch,
+                )  # fmt: skip
+                if not math.isfinite(loss):
+                    raise TrainingError(
+                        f"training diverged (loss is {loss}) in epoch {epoch + 1}; lower alpha "
+                        f"(now {self.alpha})"
+                    )
+                with self.lock:
+                    self.loss[epoch] += loss
+                    self.predictions[epoch] += preds
+                    self.words[epoch] += words
+                    self.chunks_done[epoch] += 1
+        except BaseException as exc:  # reported by the calling thread
+            with self.lock:
+                self.error = exc
+
+    def _progress(self, epoch: int, t0: float) -> Progress:
+        with self.lock:
+            words = int(self.words.sum())
+            loss, preds = self.loss[epoch], self.predictions[epoch]
+        elapsed = time.perf_counter() - t0
+        return Progress(
+            epoch=epoch, epochs=self.epochs, words=words, total_words=self.total_words,
+            words_per_sec=words / elapsed if elapsed > 0 else 0.0, alpha=self._alpha_at(words),
+            loss=float(loss / preds) if preds else float("nan"), elapsed=elapsed,
+        )  # fmt: skip
+
+    def execute(self) -> list[float]:
+        model = self.model
+        model.stop_requested.clear()
+        for cb in self.callbacks:
+            cb.on_train_begin(model)
+        t0 = time.perf_counter()
+        threads = [
+            threading.Thread(target=self._worker, name=f"w2v-worker-{i}", daemon=True)
+            for i in range(self.workers)
+        ]
+        for t in threads:
+            t.start()
+        n_chunks = self.encoded.n_chunks
+        reported = 0  # epochs already reported
+        last_report = t0
+        losses: list[float] = []
+        try:
+            while True:
+                alive = any(t.is_alive() for t in threads)
+                while reported < self.epochs and self.chunks_done[reported] == n_chunks:
+                    prog = self._progress(reported, t0)
+                    losses.append(prog.loss)
+                    model.loss_history.append(prog.loss)
+                    model.epoch_history.append(prog)
+                    logger.info(
+                        "epoch %d/%d: loss %.4f, %.0f words/s, alpha %.5f",
+                        reported + 1, self.epochs, prog.loss, prog.words_per_sec, prog.alpha,
+                    )  # fmt: skip
+                    for cb in self.callbacks:
+                        cb.on_epoch_end(model, prog)
+                    reported += 1
+                if not alive:
+                    break
+                now = time.perf_counter()
+                if now - last_report >= self.report_delay and reported < self.epochs:
+                    last_report = now
+                    prog = self._progress(reported, t0)
+                    for cb in self.callbacks:
+                        cb.on_progress(model, prog)
+                threads[0].join(timeout=0.05)
+        except KeyboardInterrupt:
+            model.stop()
+            for t in threads:
+                t.join()
+            raise
+        finally:
+            for t in threads:
+                t.join()
+            model.epochs_trained += reported
+            model.wv.vectors = model.wv.vectors  # invalidate cached norms
+            for cb in self.callbacks:
+                cb.on_train_end(model)
+        if self.error is not None:
+            raise self.error
+        return losses
