@@ -50,6 +50,7 @@ class Params:
     ns_exponent: float = 0.75
     softmax: int = 0
     cbow_mean: int = 1
+    cbow_exact_gradient: int = 0
     bias: int = 0
     shrink_windows: int = 1
     blocked: int = 1
@@ -79,7 +80,16 @@ class Params:
         for name in ("max_vocab_size", "max_final_vocab"):
             need(getattr(self, name) is None or (is_int(name) and getattr(self, name) >= 1),
                  name, "None or an integer >= 1")  # fmt: skip
-        for name in ("sg", "hs", "softmax", "cbow_mean", "bias", "shrink_windows", "blocked"):
+        for name in (
+            "sg",
+            "hs",
+            "softmax",
+            "cbow_mean",
+            "cbow_exact_gradient",
+            "bias",
+            "shrink_windows",
+            "blocked",
+        ):
             need(getattr(self, name) in (0, 1, True, False), name, "0/1 or a bool")
         need(isinstance(self.seed, (int, np.integer)) and self.seed >= 0, "seed", "an integer >= 0")
         need(math.isfinite(self.alpha) and self.alpha > 0, "alpha", "a number > 0")
@@ -100,7 +110,7 @@ class Params:
             sg=int(self.sg), cbow_mean=int(self.cbow_mean), window=int(self.window),
             shrink_windows=int(self.shrink_windows), negative=int(self.negative),
             hs=int(self.hs), softmax=int(self.softmax), bias=int(self.bias),
-            blocked=int(self.blocked),
+            blocked=int(self.blocked), cbow_exact_gradient=int(self.cbow_exact_gradient),
         )  # fmt: skip
 
 
@@ -146,6 +156,10 @@ class Word2Vec:
         1 to train a full softmax output layer (exact; small vocabularies only).
     cbow_mean : {0, 1}
         CBOW hidden layer: 1 for the mean of the context vectors, 0 for their sum.
+    cbow_exact_gradient : {0, 1}
+        With the CBOW mean: 0 (default) moves each context vector by the whole hidden-layer
+        error, as word2vec.c and gensim do (their learning rates assume it); 1 applies the
+        exact gradient, which is 1/window-count of that.
     bias : {0, 1}
         1 adds the specification's bias terms: ``h = mean(W x) + b`` and ``u = W'h + b'``.
     shrink_windows : {0, 1}
@@ -446,9 +460,11 @@ class _Run:
             with self.lock:
                 self.error = exc
 
-    def _progress(self, epoch: int, t0: float) -> Progress:
+    def _progress(self, epoch: int, t0: float, epoch_end: bool = False) -> Progress:
+        """Progress of ``epoch``; at its end, words and alpha are those of its last chunk even
+        if other workers have moved on to the next epoch."""
         with self.lock:
-            words = int(self.words.sum())
+            words = int(self.words[: epoch + 1].sum() if epoch_end else self.words.sum())
             loss, preds = self.loss[epoch], self.predictions[epoch]
         elapsed = time.perf_counter() - t0
         return Progress(
@@ -477,7 +493,7 @@ class _Run:
             while True:
                 alive = any(t.is_alive() for t in threads)
                 while reported < self.epochs and self.chunks_done[reported] == n_chunks:
-                    prog = self._progress(reported, t0)
+                    prog = self._progress(reported, t0, epoch_end=True)
                     losses.append(prog.loss)
                     model.loss_history.append(prog.loss)
                     model.epoch_history.append(prog)
