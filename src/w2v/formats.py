@@ -19,6 +19,7 @@ import json
 import mmap
 import os
 import secrets
+import struct
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -332,19 +333,22 @@ def _read_binary(
     declared, dim, pos = _parse_header(path, buf)
     n = declared if limit is None else min(declared, limit)
     rec_bytes = 4 * dim
-    starts = np.zeros(n, dtype=np.int64)
-    ends = np.zeros(n, dtype=np.int64)
     remaining = buf.size - pos
     # Each record needs at least a 1-byte word, a space and the floats: refuse forged or
     # truncated headers before allocating n * dim floats.
     if n * (rec_bytes + 2) > remaining:
+        fit = remaining // (rec_bytes + 2) + 1
+        starts = np.zeros(fit, dtype=np.int64)
+        ends = np.zeros(fit, dtype=np.int64)
         dummy = np.zeros((1, 1), np.uint8)
-        found, _ = _scan_binary(buf, pos, n, rec_bytes, dummy, starts, ends, False)
+        found, _ = _scan_binary(buf, pos, fit, rec_bytes, dummy, starts, ends, False)
         raise _fail(
             path,
             f"truncated or corrupt binary word2vec file: expected {n} vectors, found {found} "
             f"(the header declares {declared} x {dim} floats but only {remaining} bytes follow)",
         )
+    starts = np.zeros(n, dtype=np.int64)
+    ends = np.zeros(n, dtype=np.int64)
     vectors = np.empty((n, dim), dtype="<f4")
     found, end = _scan_binary(buf, pos, n, rec_bytes, vectors.view(np.uint8), starts, ends, True)
     if found < n:
@@ -399,20 +403,24 @@ def _read_text(
         line_no = 2
         n = declared if limit is None else min(declared, limit)
         remaining = size - pos
-        # A line holds at least a 1-byte word and, per value, a space and one digit.
+        # A line holds at least a 1-byte word and, per value, a space and one digit: refuse
+        # forged or truncated headers before allocating n * dim floats.
         if n * (2 * dim + 1) > remaining:
-            found = int(np.count_nonzero(buf[pos:] == 10)) + (
+            lines = int(np.count_nonzero(buf[pos:] == 10)) + (
                 1 if remaining and buf[-1] != 10 else 0
             )
-            raise _fail(
-                path,
-                f"truncated or corrupt text word2vec file: expected {n} vectors, found at most "
-                f"{found} lines (the header declares {declared} x {dim} values but only "
-                f"{remaining} bytes follow)",
-            )
-    vectors = np.empty((n, dim), dtype=np.float32)
+            if lines < n:
+                raise _fail(
+                    path,
+                    f"truncated or corrupt text word2vec file: expected {n} vectors, but only "
+                    f"{lines} lines follow the header (which declares {declared} x {dim} values "
+                    f"in {remaining} bytes)",
+                )
+    # Never allocate more rows than the bytes could hold; parsing reports what is wrong.
+    vectors = np.empty((min(n, (size - pos) // (2 * dim + 1) + 1), dim), dtype=np.float32)
     word_parts: list[bytes] = []
     done = 0
+    warned = False
     while done < n:
         if pos >= size:
             raise _fail(path, f"truncated text word2vec file: expected {n} vectors, found {done}")
@@ -429,11 +437,20 @@ def _read_text(
         lines = chunk.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()  # the newline that ends the chunk
-        lines = lines[: n - done]
+        if len(lines) > n - done:
+            extra = any(line.strip() for line in lines[n - done :])
+            lines = lines[: n - done]
+            if extra and declared is not None and limit is None:
+                warned = True
+                warnings.warn(
+                    f"{os.fspath(path)}: lines after the {n} vectors declared in the header "
+                    "were ignored",
+                    stacklevel=3,
+                )
         rests = []
         for j, line in enumerate(lines):
             word, _, rest = line.partition(b" ")
-            if not word.strip():
+            if not word:
                 raise _fail(path, f"line {line_no + j}: empty word (blank or space-led line)")
             if _count_values(rest) != dim:
                 raise _fail(
@@ -460,13 +477,13 @@ def _read_text(
         vectors[done : done + len(lines)] = values.reshape(len(lines), dim)
         done += len(lines)
         line_no += len(lines)
-    if declared is not None and limit is None and np.any(buf[pos : pos + 4096] > 32):
+    if not warned and declared is not None and limit is None and np.any(buf[pos : pos + 4096] > 32):
         warnings.warn(
             f"{os.fspath(path)}: lines after the {n} vectors declared in the header were ignored",
             stacklevel=3,
         )
     words = _decode_word_list(path, b" ".join(word_parts), n, unicode_errors, "vector")
-    return words, vectors
+    return words, vectors[:n]
 
 
 # --------------------------------------------------------------------------------------
@@ -530,10 +547,11 @@ def _check_writable_words(words: Sequence[str], n: int) -> None:
     if len(words) != n:
         raise ParameterError(f"got {len(words)} words for {n} vectors")
     for i, w in enumerate(words):
-        if not isinstance(w, str) or not w or any(c in w for c in " \n\r\t"):
+        # Other tools (word2vec.c, fastText) split on all ASCII whitespace and NUL.
+        if not isinstance(w, str) or not w or any(c in w for c in " \n\r\t\v\f\0"):
             raise ParameterError(
                 f"word {i} ({w!r}) cannot be stored in word2vec format: words must be "
-                "non-empty strings without spaces, tabs or line breaks"
+                "non-empty strings without spaces, tabs, line breaks or NUL"
             )
 
 
@@ -647,7 +665,8 @@ def save_native(path: PathLike, arrays: dict[str, np.ndarray], meta: dict[str, A
             raise ParameterError(
                 f"array {name!r}: unsupported dtype {a.dtype} (numeric or bool only)"
             )
-        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+        # (np.ascontiguousarray would turn a 0-d array into 1-d.)
+        a = np.asarray(a, dtype=a.dtype.newbyteorder("<"), order="C")
         entries.append(
             {"name": name, "dtype": a.dtype.str, "shape": list(a.shape), "nbytes": a.nbytes}
         )
@@ -671,8 +690,7 @@ def save_native(path: PathLike, arrays: dict[str, np.ndarray], meta: dict[str, A
         header_len = len(header)
     with atomic_write(path) as fh:
         fh.write(NATIVE_MAGIC)
-        fh.write(np.uint32(NATIVE_FORMAT_VERSION).newbyteorder("<").tobytes())
-        fh.write(np.uint64(header_len).newbyteorder("<").tobytes())
+        fh.write(struct.pack("<IQ", NATIVE_FORMAT_VERSION, header_len))
         fh.write(header)
         pos = _PREFIX + header_len
         for entry, a in zip(entries, prepared, strict=True):
@@ -687,8 +705,7 @@ def _read_native_header(path: PathLike, fh: IO[bytes], size: int) -> dict[str, A
         raise _fail(path, "not a w2v native file (wrong magic bytes)")
     if len(prefix) < _PREFIX:
         raise _fail(path, "truncated native file (incomplete prefix)")
-    version = int(np.frombuffer(prefix, dtype="<u4", count=1, offset=8)[0])
-    header_len = int(np.frombuffer(prefix, dtype="<u8", count=1, offset=12)[0])
+    version, header_len = struct.unpack("<IQ", prefix[8:_PREFIX])
     if version > NATIVE_FORMAT_VERSION or version < 1:
         raise _fail(
             path,
@@ -768,7 +785,8 @@ def load_native(path: PathLike, mmap: bool = True) -> tuple[dict[str, np.ndarray
             if int(np.prod(shape)) == 0:
                 arrays[name] = np.zeros(shape, dtype=dtype)  # mmap cannot map 0 bytes
             elif mmap:
-                arrays[name] = np.memmap(path, dtype=dtype, mode="c", offset=offset, shape=shape)
+                mapped = np.memmap(path, dtype=dtype, mode="c", offset=offset, shape=shape)
+                arrays[name] = mapped.reshape(shape)  # memmap turns shape () into (1,)
             else:
                 fh.seek(offset)
                 count = int(np.prod(shape))
