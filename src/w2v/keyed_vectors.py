@@ -57,8 +57,7 @@ def _check_topn(topn: int | None) -> None:
         raise ParameterError(f"topn must be an int or None, got {topn!r}")
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _top_k_kernel(scores, k, out_idx, out_val):  # pragma: no cover - compiled
+def _top_k_impl(scores, k, out_idx, out_val):  # pragma: no cover - compiled
     # One pass per row keeping a sorted top-k buffer: O(n) with ~1 compare per element,
     # several times faster than argpartition for the small k used by queries.
     for r in numba.prange(scores.shape[0]):
@@ -75,6 +74,12 @@ def _top_k_kernel(scores, k, out_idx, out_val):  # pragma: no cover - compiled
                     p -= 1
                 vals[p] = s
                 idx[p] = j
+
+
+# Threads only pay off on big matrices; small ones (single queries) run serially.
+_top_k_parallel = numba.njit(parallel=True, cache=True, nogil=True)(_top_k_impl)
+_top_k_serial = numba.njit(cache=True, nogil=True)(_top_k_impl)
+_PARALLEL_MIN_ELEMENTS = 1 << 20
 
 
 def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -109,8 +114,10 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         out_idx[:, : order.shape[1]] = np.where(ok, order, -1)
         out_val[:, : order.shape[1]] = np.where(ok, vals, -np.inf)
         return out_idx, out_val
-    if scores.size:
-        _top_k_kernel(scores, k, out_idx, out_val)
+    if scores.size >= _PARALLEL_MIN_ELEMENTS and scores.shape[0] > 1:
+        _top_k_parallel(scores, k, out_idx, out_val)
+    elif scores.size:
+        _top_k_serial(scores, k, out_idx, out_val)
     return out_idx, out_val
 
 
@@ -504,7 +511,9 @@ class KeyedVectors:
         for q, terms in enumerate(all_terms):
             queries[q] = self._query_vector(terms)
         excluded = [
-            sorted({self.key_to_index[k] for k, _ in terms if isinstance(k, str)})
+            sorted(
+                {i for k, _ in terms if isinstance(k, str) and (i := self.key_to_index[k]) < clip}
+            )
             for terms in all_terms
         ]
         normed = self.get_normed_vectors()[:clip]
