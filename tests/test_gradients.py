@@ -128,8 +128,9 @@ def test_cbow_mean_default_moves_inputs_by_the_whole_hidden_error(layer):
         )  # fmt: skip
         before = [w.copy() for w in weights]
         H, dH, scratch = make_scratch(cfg, D, tree.codes.shape[1], V)
-        cbow_step(cfg, CONTEXT, len(CONTEXT), TARGET, NEGS, tuple(weights),
-                  (tree.codes, tree.points, tree.lengths), np.float32(LR), H, dH, scratch)  # fmt: skip
+        tree_arrays = (tree.codes, tree.points, tree.lengths)
+        cbow_step(cfg, CONTEXT, len(CONTEXT), TARGET, NEGS, tuple(weights), tree_arrays,
+                  np.float32(LR), H, dH, scratch)  # fmt: skip
         runs[exact] = [n.astype(np.float64) - o for n, o in zip(weights, before, strict=True)]
     default, exact = runs[0], runs[1]
     np.testing.assert_allclose(default[0][words], len(CONTEXT) * exact[0][words], rtol=1e-4)

@@ -172,3 +172,24 @@ def test_divergence_is_detected():
     with pytest.raises(TrainingError, match="diverged"):
         Word2Vec(sentences, min_count=1, alpha=1e6, min_alpha=1e6, softmax=1, negative=0,
                  epochs=2, workers=1)  # fmt: skip
+
+
+def test_native_save_load_continue_equals_uninterrupted(real_sentences, tmp_path):
+    corpus = real_sentences[:300]
+    kw = dict(sg=1, hs=1, negative=5, bias=1, vector_size=20, min_count=5, epochs=1,
+              workers=1, seed=9)  # fmt: skip
+    straight = Word2Vec(corpus, **kw)
+    straight.train(corpus)
+
+    first = Word2Vec(corpus, **kw)
+    first.save(tmp_path / "model.w2v")
+    resumed = Word2Vec.load(tmp_path / "model.w2v", mmap=True)
+    assert isinstance(resumed.syn1neg, np.memmap)  # opened without reading the weights
+    assert resumed.vocab.words == first.vocab.words
+    assert resumed.loss_history == first.loss_history and resumed.epochs_trained == 1
+    on_disk = (tmp_path / "model.w2v").read_bytes()
+    resumed.train(corpus)
+    assert (tmp_path / "model.w2v").read_bytes() == on_disk  # copy-on-write: file untouched
+    for a, b in zip(straight._weights(), resumed._weights(), strict=True):
+        assert np.array_equal(a, b)
+    assert resumed.loss_history == straight.loss_history

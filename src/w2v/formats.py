@@ -18,16 +18,15 @@ import contextlib
 import json
 import mmap
 import os
-import secrets
 import struct
 import warnings
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import IO, Any
 
 import numba
 import numpy as np
 
+from w2v.atomic import atomic_write
 from w2v.errors import FormatError, ParameterError
 
 __all__ = [
@@ -47,47 +46,6 @@ PathLike = str | os.PathLike[str]
 # Bytes of output buffered before each write; large enough to amortise Python overhead,
 # small enough not to double the memory of a multi-GB matrix.
 _CHUNK_BYTES = 1 << 25
-
-
-# --------------------------------------------------------------------------------------
-# Atomic writes
-# --------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def atomic_write(path: PathLike) -> Iterator[IO[bytes]]:
-    """Open a temporary file next to `path` for binary writing; move it over `path` on success.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Final destination. Its directory must exist.
-
-    Yields
-    ------
-    file object
-        Binary file to write to. When the ``with`` block exits normally the data are flushed,
-        fsynced and the file is renamed onto `path` with :func:`os.replace` (atomic on POSIX
-        and Windows); if the block raises, the temporary file is removed and `path` is left
-        untouched.
-    """
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise ParameterError(f"cannot save to {path}: directory {directory} does not exist")
-    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    # os.open with mode 0o666 lets the umask decide the permissions, as for a plain open().
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # --------------------------------------------------------------------------------------

@@ -317,6 +317,63 @@ class Word2Vec:
         """Ask a running ``train`` to stop after the chunks under way (thread-safe)."""
         self.stop_requested.set()
 
+    # ------------------------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike) -> None:
+        """Save everything needed to continue training (native format, atomic write).
+
+        Vocabulary with counts, input and output weights, biases, hyperparameters and the loss
+        history; the Huffman tree and sampling tables are rebuilt from the counts on load.
+        """
+        from w2v.formats import encode_words, save_native
+
+        if self.vocab is None:
+            raise TrainingError("nothing to save: build_vocab() has not been called")
+        blob, offsets = encode_words(self.vocab.words)
+        arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts}
+        arrays.update(zip(_WEIGHT_NAMES, self._weights(), strict=True))
+        params = {k: v for k, v in vars(self.params).items() if k != "extra"}
+        meta = {
+            "kind": "w2v.Word2Vec",
+            "params": params,
+            "total_tokens": self.vocab.total_tokens,
+            "loss_history": self.loss_history,
+            "epochs_trained": self.epochs_trained,
+        }
+        save_native(path, arrays, meta)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = True) -> Word2Vec:
+        """Load a model saved with :meth:`save`.
+
+        With ``mmap`` the weight matrices are memory-mapped copy-on-write: a multi-GB model
+        opens at once, and training it further never writes to the file.
+        """
+        from w2v.errors import FormatError
+        from w2v.formats import decode_words, load_native
+
+        arrays, meta = load_native(path, mmap=mmap)
+        if meta.get("kind") != "w2v.Word2Vec":
+            raise FormatError(f"{path}: not a w2v model file (kind {meta.get('kind')!r})")
+        missing = [n for n in ("words_blob", "words_offsets", "counts", *_WEIGHT_NAMES)
+                   if n not in arrays]  # fmt: skip
+        if missing:
+            raise FormatError(f"{path}: model file lacks array(s) {', '.join(missing)}")
+        model = cls(**meta["params"])
+        words = decode_words(arrays["words_blob"], arrays["words_offsets"])
+        vocab = Vocabulary(words, np.asarray(arrays["counts"]), meta["total_tokens"])
+        model.set_vocab(vocab)
+        loaded = [arrays[n] for n in _WEIGHT_NAMES]
+        for name, mine, theirs in zip(_WEIGHT_NAMES, model._weights(), loaded, strict=True):
+            if mine.shape != theirs.shape:
+                raise FormatError(f"{path}: array {name} has shape {theirs.shape}, "
+                                  f"expected {mine.shape}")  # fmt: skip
+        (syn0, model.hidden_bias, model.syn1, model.hs_bias, model.syn1neg, model.neg_bias,
+         model.syn1sm, model.sm_bias) = loaded  # fmt: skip
+        model.wv.vectors = syn0
+        model.loss_history = list(meta["loss_history"])
+        model.epochs_trained = int(meta["epochs_trained"])
+        return model
+
     # --------------------------------------------------------------------------- prediction
     def output_probabilities(self, h: np.ndarray, layer: str | None = None) -> np.ndarray:
         """Probability of every word as the target of hidden vector ``h`` (float64, sums to 1).
@@ -392,6 +449,10 @@ def _hs_log_probabilities(model: Word2Vec, h: np.ndarray) -> np.ndarray:
     signed = np.where(tree.codes == 0, s, -s)
     mask = np.arange(tree.codes.shape[1])[None, :] < tree.lengths[:, None]
     return np.where(mask, -np.logaddexp(0.0, -signed), 0.0).sum(axis=1)
+
+
+_WEIGHT_NAMES = ("syn0", "hidden_bias", "syn1", "hs_bias", "syn1neg", "neg_bias", "syn1sm",
+                 "sm_bias")  # fmt: skip
 
 
 class _Run:
