@@ -298,7 +298,7 @@ def run_child(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f}s"}
+        return {"error": f"timed out after {timeout:g}s"}
     wall = time.perf_counter() - t0
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARK):
@@ -476,9 +476,10 @@ def print_throughput(args, corpus, results) -> None:
                 for r in results[c][w].get(s, []):
                     if "vocab_size" in r:
                         vocab.setdefault(s, set()).add(r["vocab_size"])
-    print("\nVocabulary sizes (min_count 5): " + ", ".join(
+    sizes = ", ".join(
         f"{SYSTEMS[s]} {'/'.join(f'{v:,}' for v in sorted(vs))}" for s, vs in vocab.items()
-    ))  # fmt: skip
+    )
+    print(f"\nVocabulary sizes (min_count 5): {sizes or 'none (every run failed)'}")
     _print_failures(results)
 
 
