@@ -158,6 +158,14 @@ def _proc_status_kib(field: str) -> int | None:
     return None
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process (all threads)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _reset_peak_rss() -> bool:
     """Reset VmHWM to the current RSS (Linux >= 4.0); False when not possible."""
     try:
@@ -238,9 +246,10 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
         out["rss_before_train_mib"] = (_proc_status_kib("VmRSS") or 0) / 1024
         out["peak_rss_before_train_mib"] = (_proc_status_kib("VmHWM") or 0) / 1024
         out["peak_reset"] = _reset_peak_rss()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu_seconds()
         model.train(path, epochs=spec["epochs"])
         out["train_seconds"] = time.perf_counter() - t0
+        out["train_cpu_seconds"] = _cpu_seconds() - c0
         words, vectors = model.wv.index_to_key, model.wv.vectors
         out["vocab_size"] = len(words)
     else:
@@ -261,7 +270,7 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
                 out["rss_before_train_mib"] = (_proc_status_kib("VmRSS") or 0) / 1024
                 out["peak_rss_before_train_mib"] = (_proc_status_kib("VmHWM") or 0) / 1024
                 out["peak_reset"] = _reset_peak_rss()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _cpu_seconds()
             if system == "gensim_file":
                 model.train(corpus_file=corpus_path, total_words=model.corpus_total_words,
                             total_examples=model.corpus_count, epochs=epochs)  # fmt: skip
@@ -270,6 +279,7 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
                             total_words=model.corpus_total_words, epochs=epochs)  # fmt: skip
             if timed:
                 out["train_seconds"] = time.perf_counter() - t0
+                out["train_cpu_seconds"] = _cpu_seconds() - c0
 
         t0 = time.perf_counter()
         fit(Word2Vec(**dict(params, epochs=1)), warm, 1, timed=False)
@@ -442,6 +452,20 @@ def print_throughput(args, corpus, results) -> None:
             row = [c, w] + [_fmt_wps(med[c, w, s]) for s in systems]
             row += [_fmt_ratio(med[c, w, a], med[c, w, b]) for a, b in ratios]
             print("| " + " | ".join(row) + " |")
+
+    spreads = []
+    for c in results:
+        for w in results[c]:
+            for s in systems:
+                vals = [r["words_per_sec"] for r in results[c][w].get(s, []) if "error" not in r]
+                if len(vals) > 1 and min(vals) > 0:
+                    spreads.append((max(vals) / min(vals), c, w, s))
+    if spreads:
+        worst = max(spreads)
+        print(f"\nSpread across repeats (max/min words/s of one cell): median "
+              f"{statistics.median(x[0] for x in spreads):.2f}x, worst {worst[0]:.2f}x "
+              f"({worst[1]}, workers={worst[2]}, {SYSTEMS[worst[3]]}). A large spread means "
+              "the machine was busy; the load average of every run is in the JSON.")  # fmt: skip
 
     wl = [str(w) for w in args.workers]
     if len(wl) > 1:
@@ -645,8 +669,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Corpus: `{args.corpus}`" + (f", first {args.max_words:,} words" if args.max_words
           else "") + f": {corpus['words']:,} words re-cut into {corpus['lines']:,} lines of "
           f"{LINE_WORDS} words (`{corpus['path']}`). Both systems read this same file: gensim's "
-          "corpus_file reader drops the words of a line past 10,000, so the one-line text8 "
-          "file would starve it.\n")  # fmt: skip
+          "corpus_file mode mishandles lines longer than its 10,000-word batch (on the one-line "
+          "text8 file it trains on only about 20,000 words per worker and epoch), so the line "
+          "is cut for both.\n")  # fmt: skip
     report: dict[str, Any] = {"command": command, "cwd": os.getcwd(),
                               "started": started.isoformat(), "machine": machine,
                               "versions": vers, "settings": COMMON, "seed": args.seed,
