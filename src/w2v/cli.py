@@ -44,6 +44,13 @@ class Failure(Exception):
     """The command could not do its job for a reason already explained: exit status 1."""
 
 
+class NotInVocabulary(Failure):
+    """Query words the vectors do not have."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        super().__init__(f"not in the vocabulary: {', '.join(words)}")
+
+
 # -------------------------------------------------------------------------------- parsing
 class _Parser(argparse.ArgumentParser):
     """argparse that reports errors as one line (and lets main() choose the exit status)."""
@@ -707,7 +714,7 @@ def _print_train_summary(model, params, bar, train_time, total_time, saved) -> N
         ("vocabulary", f"{len(vocab):,} words (min count {params['min_count']}) "
                        f"from {vocab.total_tokens:,} tokens"),
         ("model", _describe(params)),
-        ("trained", f"{words:,} words in {len(history)} epochs, {train_time:.1f}s, "
+        ("trained", f"{words:,} words in {len(history)} epoch(s), {train_time:.1f}s, "
                     f"{words / max(train_time, 1e-9):,.0f} words/s"),
         ("loss per epoch", "  ".join(f"{x:.4f}" for x in losses)),
         ("total time", f"{total_time:.1f}s"),
@@ -733,7 +740,7 @@ def _missing(kv, words: Sequence[str]) -> list[str]:
 def _similar(kv, plus: Sequence[str], minus: Sequence[str], args) -> list[tuple[str, float]]:
     missing = _missing(kv, [*plus, *minus])
     if missing:
-        raise KeyError(f"not in the vocabulary: {', '.join(missing)}")
+        raise NotInVocabulary(missing)
     return kv.most_similar(
         positive=list(plus), negative=list(minus), topn=args.topn,
         restrict_vocab=args.restrict_vocab,
@@ -743,7 +750,7 @@ def _similar(kv, plus: Sequence[str], minus: Sequence[str], args) -> list[tuple[
 def _analogy(kv, a: str, b: str, c: str, args) -> list[tuple[str, float]]:
     missing = _missing(kv, [a, b, c])
     if missing:
-        raise KeyError(f"not in the vocabulary: {', '.join(missing)}")
+        raise NotInVocabulary(missing)
     fn = kv.most_similar_cosmul if args.cosmul else kv.most_similar
     return fn(positive=[b, c], negative=[a], topn=args.topn, restrict_vocab=args.restrict_vocab)
 
@@ -763,8 +770,8 @@ def _interactive(prompt: str, handle: Callable[[list[str]], None]) -> int:
             return 0
         try:
             handle(words)
-        except KeyError as exc:
-            print(f"Out of dictionary word(s): {_key_message(exc)}", flush=True)
+        except NotInVocabulary as exc:
+            print(f"{exc} (out of dictionary)", flush=True)
         except W2VError as exc:
             print(f"error: {exc}", flush=True)
         print(flush=True)

@@ -177,8 +177,8 @@ def _transform_block(
     """Rewrite ``buf[:n]`` into ``out``, joining accepted bigrams with ``delim``.
 
     ``state`` carries across blocks: [previous word id (-1: none), previous token was joined,
-    at line start]. Tokens are written separated by one space, lines by ``\\n`` (one per line
-    end of the input). Returns the number of bytes written.
+    at line start]. Tokens are written separated by one space, each non-blank line ended by
+    ``\\n`` (blank lines are dropped). Returns the number of bytes written.
     """
     prev = state[0]
     prev_joined = state[1]
@@ -188,10 +188,10 @@ def _transform_block(
     nd = delim.shape[0]
     while True:
         s, e, newlines = next_token(buf, pos, n)
-        for _ in range(newlines):
-            out[k] = _NEWLINE
-            k += 1
         if newlines > 0:
+            if at_start == 0:  # blank lines are dropped, as Word2Vec would skip them anyway
+                out[k] = _NEWLINE
+                k += 1
             prev = -1
             at_start = 1
         if s >= n:
