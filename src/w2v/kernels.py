@@ -45,9 +45,10 @@ class KernelConfig(NamedTuple):
     softmax: int
     bias: int
     blocked: int
+    cbow_exact_gradient: int = 0
 
 
-@njit(nogil=True, fastmath=True, cache=True, inline="always")
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
 def _log_sigmoid_and_gradient(s: float, label: float) -> tuple[float, float]:
     """For score ``s`` and label 1 or 0: ``(-log P(label), label - sigmoid(s))``."""
     a = abs(s)
@@ -58,7 +59,7 @@ def _log_sigmoid_and_gradient(s: float, label: float) -> tuple[float, float]:
     return loss, label - f
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def sigmoid_layer(H, n, outs, labels, m, W, bias, use_bias, lr, dH, G):
     """Binary logistic predictions of rows ``outs[:m]`` of ``W`` from ``H[:n]``.
 
@@ -97,7 +98,7 @@ def sigmoid_layer(H, n, outs, labels, m, W, bias, use_bias, lr, dH, G):
     return loss
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def softmax_layer(H, n, target, W, bias, use_bias, lr, dH, P):
     """Full softmax over all rows of ``W`` from ``H[:n]``, each predicting ``target``.
 
@@ -140,7 +141,7 @@ def softmax_layer(H, n, target, W, bias, use_bias, lr, dH, P):
     return loss
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def predict_and_update(cfg, H, n, target, negs, weights, tree, lr, dH, scratch):
     """Every enabled output layer predicts ``target`` from ``H[:n]``; returns the summed loss.
 
@@ -171,10 +172,14 @@ def predict_and_update(cfg, H, n, target, negs, weights, tree, lr, dH, scratch):
     return loss
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def cbow_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch):
-    """CBOW: the mean (or sum) of the context vectors, plus the hidden bias, predicts
-    ``target``; each context vector then moves by its exact share of the gradient."""
+    """CBOW: the mean (or sum) of the context vectors, plus the hidden bias, predicts ``target``.
+
+    With the mean, word2vec.c and gensim move every context vector by the whole hidden-layer
+    error (``cnt`` times its gradient), and their learning rates are tuned for that, so that
+    is the default; ``cfg.cbow_exact_gradient`` applies the exact gradient instead.
+    """
     syn0, hidden_bias = weights[0], weights[1]
     d = syn0.shape[1]
     for k in range(d):
@@ -189,17 +194,18 @@ def cbow_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch
         if cfg.bias:
             H[0, k] += hidden_bias[k]
     loss = predict_and_update(cfg, H, 1, target, negs, weights, tree, lr, dH, scratch)
+    in_scale = scale if cfg.cbow_exact_gradient else np.float32(1.0)
     for c in range(cnt):
         w = context[c]
         for k in range(d):
-            syn0[w, k] += dH[0, k] * scale
+            syn0[w, k] += dH[0, k] * in_scale
     if cfg.bias:
         for k in range(d):
             hidden_bias[k] += dH[0, k]
     return loss
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch):
     """Skip-gram block: each of the ``cnt`` context words' vectors (plus the hidden bias)
     predicts ``target``, all scored before any update."""
@@ -233,7 +239,7 @@ def make_scratch(cfg: KernelConfig, dim: int, max_path: int, vocab_size: int):
     return H, dH, (outs, labels, G, P)
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def train_chunk(
     ids, cfg, weights, tree, sampler, keep, alpha, min_alpha, words_before, total_words, state,
     H, dH, scratch,

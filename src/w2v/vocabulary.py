@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
+from w2v.atomic import atomic_write
 from w2v.errors import CorpusError, ParameterError
 from w2v.tokenizer import next_token
 
@@ -277,8 +278,6 @@ class Vocabulary:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write word2vec.c's ``-save-vocab`` format: ``word count`` per line, atomically."""
-        from w2v.atomic import atomic_write
-
         with atomic_write(path, "w", encoding="utf-8", newline="\n") as f:
             for w, c in zip(self.words, self.counts.tolist(), strict=True):
                 f.write(f"{w} {c}\n")

@@ -50,6 +50,7 @@ class Params:
     ns_exponent: float = 0.75
     softmax: int = 0
     cbow_mean: int = 1
+    cbow_exact_gradient: int = 0
     bias: int = 0
     shrink_windows: int = 1
     blocked: int = 1
@@ -79,7 +80,16 @@ class Params:
         for name in ("max_vocab_size", "max_final_vocab"):
             need(getattr(self, name) is None or (is_int(name) and getattr(self, name) >= 1),
                  name, "None or an integer >= 1")  # fmt: skip
-        for name in ("sg", "hs", "softmax", "cbow_mean", "bias", "shrink_windows", "blocked"):
+        for name in (
+            "sg",
+            "hs",
+            "softmax",
+            "cbow_mean",
+            "cbow_exact_gradient",
+            "bias",
+            "shrink_windows",
+            "blocked",
+        ):
             need(getattr(self, name) in (0, 1, True, False), name, "0/1 or a bool")
         need(isinstance(self.seed, (int, np.integer)) and self.seed >= 0, "seed", "an integer >= 0")
         need(math.isfinite(self.alpha) and self.alpha > 0, "alpha", "a number > 0")
@@ -100,7 +110,7 @@ class Params:
             sg=int(self.sg), cbow_mean=int(self.cbow_mean), window=int(self.window),
             shrink_windows=int(self.shrink_windows), negative=int(self.negative),
             hs=int(self.hs), softmax=int(self.softmax), bias=int(self.bias),
-            blocked=int(self.blocked),
+            blocked=int(self.blocked), cbow_exact_gradient=int(self.cbow_exact_gradient),
         )  # fmt: skip
 
 
@@ -146,6 +156,10 @@ class Word2Vec:
         1 to train a full softmax output layer (exact; small vocabularies only).
     cbow_mean : {0, 1}
         CBOW hidden layer: 1 for the mean of the context vectors, 0 for their sum.
+    cbow_exact_gradient : {0, 1}
+        With the CBOW mean: 0 (default) moves each context vector by the whole hidden-layer
+        error, as word2vec.c and gensim do (their learning rates assume it); 1 applies the
+        exact gradient, which is 1/window-count of that.
     bias : {0, 1}
         1 adds the specification's bias terms: ``h = mean(W x) + b`` and ``u = W'h + b'``.
     shrink_windows : {0, 1}
@@ -303,6 +317,63 @@ class Word2Vec:
         """Ask a running ``train`` to stop after the chunks under way (thread-safe)."""
         self.stop_requested.set()
 
+    # ------------------------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike) -> None:
+        """Save everything needed to continue training (native format, atomic write).
+
+        Vocabulary with counts, input and output weights, biases, hyperparameters and the loss
+        history; the Huffman tree and sampling tables are rebuilt from the counts on load.
+        """
+        from w2v.formats import encode_words, save_native
+
+        if self.vocab is None:
+            raise TrainingError("nothing to save: build_vocab() has not been called")
+        blob, offsets = encode_words(self.vocab.words)
+        arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts}
+        arrays.update(zip(_WEIGHT_NAMES, self._weights(), strict=True))
+        params = {k: v for k, v in vars(self.params).items() if k != "extra"}
+        meta = {
+            "kind": "w2v.Word2Vec",
+            "params": params,
+            "total_tokens": self.vocab.total_tokens,
+            "loss_history": self.loss_history,
+            "epochs_trained": self.epochs_trained,
+        }
+        save_native(path, arrays, meta)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = True) -> Word2Vec:
+        """Load a model saved with :meth:`save`.
+
+        With ``mmap`` the weight matrices are memory-mapped copy-on-write: a multi-GB model
+        opens at once, and training it further never writes to the file.
+        """
+        from w2v.errors import FormatError
+        from w2v.formats import decode_words, load_native
+
+        arrays, meta = load_native(path, mmap=mmap)
+        if meta.get("kind") != "w2v.Word2Vec":
+            raise FormatError(f"{path}: not a w2v model file (kind {meta.get('kind')!r})")
+        missing = [n for n in ("words_blob", "words_offsets", "counts", *_WEIGHT_NAMES)
+                   if n not in arrays]  # fmt: skip
+        if missing:
+            raise FormatError(f"{path}: model file lacks array(s) {', '.join(missing)}")
+        model = cls(**meta["params"])
+        words = decode_words(arrays["words_blob"], arrays["words_offsets"])
+        vocab = Vocabulary(words, np.asarray(arrays["counts"]), meta["total_tokens"])
+        model.set_vocab(vocab)
+        loaded = [arrays[n] for n in _WEIGHT_NAMES]
+        for name, mine, theirs in zip(_WEIGHT_NAMES, model._weights(), loaded, strict=True):
+            if mine.shape != theirs.shape:
+                raise FormatError(f"{path}: array {name} has shape {theirs.shape}, "
+                                  f"expected {mine.shape}")  # fmt: skip
+        (syn0, model.hidden_bias, model.syn1, model.hs_bias, model.syn1neg, model.neg_bias,
+         model.syn1sm, model.sm_bias) = loaded  # fmt: skip
+        model.wv.vectors = syn0
+        model.loss_history = list(meta["loss_history"])
+        model.epochs_trained = int(meta["epochs_trained"])
+        return model
+
     # --------------------------------------------------------------------------- prediction
     def output_probabilities(self, h: np.ndarray, layer: str | None = None) -> np.ndarray:
         """Probability of every word as the target of hidden vector ``h`` (float64, sums to 1).
@@ -380,6 +451,10 @@ def _hs_log_probabilities(model: Word2Vec, h: np.ndarray) -> np.ndarray:
     return np.where(mask, -np.logaddexp(0.0, -signed), 0.0).sum(axis=1)
 
 
+_WEIGHT_NAMES = ("syn0", "hidden_bias", "syn1", "hs_bias", "syn1neg", "neg_bias", "syn1sm",
+                 "sm_bias")  # fmt: skip
+
+
 class _Run:
     """One call of ``train``: worker threads over (epoch, chunk) jobs, progress in the caller."""
 
@@ -446,9 +521,11 @@ class _Run:
             with self.lock:
                 self.error = exc
 
-    def _progress(self, epoch: int, t0: float) -> Progress:
+    def _progress(self, epoch: int, t0: float, epoch_end: bool = False) -> Progress:
+        """Progress of ``epoch``; at its end, words and alpha are those of its last chunk even
+        if other workers have moved on to the next epoch."""
         with self.lock:
-            words = int(self.words.sum())
+            words = int(self.words[: epoch + 1].sum() if epoch_end else self.words.sum())
             loss, preds = self.loss[epoch], self.predictions[epoch]
         elapsed = time.perf_counter() - t0
         return Progress(
@@ -477,7 +554,7 @@ class _Run:
             while True:
                 alive = any(t.is_alive() for t in threads)
                 while reported < self.epochs and self.chunks_done[reported] == n_chunks:
-                    prog = self._progress(reported, t0)
+                    prog = self._progress(reported, t0, epoch_end=True)
                     losses.append(prog.loss)
                     model.loss_history.append(prog.loss)
                     model.epoch_history.append(prog)

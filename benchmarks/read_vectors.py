@@ -1,0 +1,54 @@
+"""Time reading and writing a word2vec binary file (default 1M words x 300 dims, ~1.2 GB).
+
+Usage: PYTHONPATH=src python benchmarks/read_vectors.py [--words N] [--dim D] [--dir DIR] [--text]
+The file is written to --dir (default: the system temp directory) and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+import numpy as np
+
+from w2v.formats import load_word2vec_format, save_word2vec_format
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--dim", type=int, default=300)
+    parser.add_argument("--dir", default=tempfile.gettempdir())
+    parser.add_argument("--text", action="store_true", help="also time the text format")
+    args = parser.parse_args()
+
+    rng = np.random.default_rng(0)
+    words = [f"word{i}" for i in range(args.words)]
+    vectors = rng.standard_normal((args.words, args.dim), dtype=np.float32)
+    formats = [("binary", True)] + ([("text", False)] if args.text else [])
+    for name, binary in formats:
+        path = os.path.join(args.dir, f"w2v-bench-{os.getpid()}.{name}")
+        try:
+            start = time.perf_counter()
+            save_word2vec_format(path, words, vectors, binary=binary)
+            write = time.perf_counter() - start
+            size = os.path.getsize(path) / 1e6
+            load_word2vec_format(path, binary=binary, limit=10)  # JIT warm-up
+            start = time.perf_counter()
+            got_words, got = load_word2vec_format(path, binary=binary)
+            read = time.perf_counter() - start
+            assert got_words == words and np.array_equal(got, vectors)
+            print(
+                f"{name}: {args.words} x {args.dim}, {size:.0f} MB: "
+                f"write {write:.2f} s ({size / write:.0f} MB/s), "
+                f"read {read:.2f} s ({size / read:.0f} MB/s, file in page cache)"
+            )
+        finally:
+            if os.path.exists(path):
+                os.remove(path)
+
+
+if __name__ == "__main__":
+    main()

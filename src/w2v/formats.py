@@ -1,0 +1,771 @@
+"""Reading and writing word vectors on disk.
+
+Two families of files live here:
+
+* the word2vec C format (text and binary), as written by Mikolov's ``word2vec.c`` and read
+  by gensim, fastText (``.vec``) and most other tools;
+* a generic *native container* used for full model state: one file holding a JSON header
+  and 64-byte aligned raw arrays that can be memory-mapped.
+
+Every reader validates the file and raises :class:`w2v.errors.FormatError` naming the file
+and the problem; every writer is atomic (temporary file in the same directory, then
+:func:`os.replace`), so a crash never leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import mmap
+import os
+import struct
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+import numba
+import numpy as np
+
+from w2v.atomic import atomic_write
+from w2v.errors import FormatError, ParameterError
+
+__all__ = [
+    "NATIVE_FORMAT_VERSION",
+    "NATIVE_MAGIC",
+    "atomic_write",
+    "decode_words",
+    "encode_words",
+    "load_native",
+    "load_word2vec_format",
+    "save_native",
+    "save_word2vec_format",
+]
+
+PathLike = str | os.PathLike[str]
+
+# Bytes of output buffered before each write; large enough to amortise Python overhead,
+# small enough not to double the memory of a multi-GB matrix.
+_CHUNK_BYTES = 1 << 25
+
+
+# --------------------------------------------------------------------------------------
+# Word lists as a byte blob + offsets (memory-mappable)
+# --------------------------------------------------------------------------------------
+
+
+def encode_words(words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Encode a list of words as one UTF-8 byte blob plus offsets, so it can be memory-mapped.
+
+    Parameters
+    ----------
+    words : sequence of str
+        The words, in order.
+
+    Returns
+    -------
+    blob : numpy.ndarray
+        ``uint8`` array with the UTF-8 bytes of all words concatenated.
+    offsets : numpy.ndarray
+        ``int64`` array of length ``len(words) + 1``; word ``i`` is
+        ``blob[offsets[i]:offsets[i + 1]]``.
+
+    Examples
+    --------
+    >>> blob, offsets = encode_words(["a", "bé"])
+    >>> offsets.tolist()
+    [0, 1, 4]
+    """
+    encoded = [w.encode("utf-8") for w in words]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    if encoded:
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
+    return blob, offsets
+
+
+def decode_words(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
+    """Inverse of :func:`encode_words`.
+
+    Parameters
+    ----------
+    blob : numpy.ndarray
+        ``uint8`` array of concatenated UTF-8 words (may be a memory map).
+    offsets : numpy.ndarray
+        ``int64`` array of ``len(words) + 1`` increasing byte offsets into `blob`.
+
+    Returns
+    -------
+    list of str
+        The decoded words.
+
+    Raises
+    ------
+    FormatError
+        If the offsets are inconsistent with the blob or a word is not valid UTF-8.
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    raw = np.asarray(blob, dtype=np.uint8).tobytes()
+    if offsets.ndim != 1 or offsets.size == 0:
+        raise FormatError("word offsets must be a non-empty 1-D array")
+    if offsets[0] != 0 or offsets[-1] != len(raw) or np.any(np.diff(offsets) < 0):
+        raise FormatError(
+            f"word offsets do not match the word blob ({len(raw)} bytes, "
+            f"offsets from {offsets[0]} to {offsets[-1]})"
+        )
+    bounds = offsets.tolist()
+    if raw.isascii():
+        # Byte offsets are character offsets: decode once and slice the str (much faster).
+        text = raw.decode("ascii")
+        return [text[s:e] for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
+    try:
+        return [raw[s:e].decode("utf-8") for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"word blob is not valid UTF-8: {exc}") from None
+
+
+# --------------------------------------------------------------------------------------
+# word2vec C format: helpers
+# --------------------------------------------------------------------------------------
+
+
+def _empty_large(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """``np.empty`` for big arrays, backed by an anonymous map advised to use huge pages.
+
+    First-touch page faults dominate filling a fresh multi-GB array (several times the cost
+    of the copy itself on some VMs); 2 MB pages cut their number 512-fold.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    if nbytes < (64 << 20) or not hasattr(mmap, "MADV_HUGEPAGE"):
+        return np.empty(shape, dtype=dtype)
+    anon = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    with contextlib.suppress(OSError):
+        anon.madvise(mmap.MADV_HUGEPAGE)
+    return np.frombuffer(anon, dtype=dtype).reshape(shape)
+
+
+def _fail(path: PathLike, message: str) -> FormatError:
+    return FormatError(f"{os.fspath(path)}: {message}")
+
+
+@contextlib.contextmanager
+def _mapped(path: PathLike) -> Iterator[np.ndarray]:
+    """Read-only view of a whole file as a uint8 array (memory-mapped; empty files allowed)."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below, together with the map
+    except OSError as exc:
+        raise _fail(path, f"cannot open: {exc.strerror}") from None
+    with fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            yield np.zeros(0, dtype=np.uint8)
+            return
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        with contextlib.suppress(AttributeError, OSError):
+            # The readers walk the file front to back once: ask for aggressive read-ahead.
+            mm.madvise(mmap.MADV_SEQUENTIAL)
+        try:
+            view = np.frombuffer(mm, dtype=np.uint8)
+            yield view
+        finally:
+            del view
+            with contextlib.suppress(BufferError):
+                mm.close()
+
+
+def _parse_header(path: PathLike, buf: np.ndarray) -> tuple[int, int, int]:
+    """Parse ``"<count> <dim>\\n"``; return (count, dim, offset of the first record)."""
+    head = buf[:4096].tobytes()
+    end = head.find(b"\n")
+    line = head if end < 0 else head[:end]
+    parts = line.split()
+    bad = f"header must be two integers '<vocab size> <dimension>', got {line[:80]!r}"
+    if end < 0 or len(parts) != 2:
+        raise _fail(path, bad)
+    try:
+        count, dim = int(parts[0]), int(parts[1])
+    except ValueError:
+        raise _fail(path, bad) from None
+    if count < 0 or dim < 1:
+        raise _fail(path, f"header declares {count} vectors of dimension {dim}; need >= 0 and >= 1")
+    return count, dim, end + 1
+
+
+def _check_limit(limit: int | None) -> None:
+    if limit is not None and (not isinstance(limit, int | np.integer) or limit < 0):
+        raise ParameterError(f"limit must be None or a non-negative integer, got {limit!r}")
+
+
+def _decode_word_list(
+    path: PathLike, blob: bytes, n: int, unicode_errors: str, what: str
+) -> list[str]:
+    """Decode ``n`` space-separated words at once (words never contain a space)."""
+    try:
+        text = blob.decode("utf-8", errors=unicode_errors)
+    except UnicodeDecodeError as exc:
+        index = blob.count(b" ", 0, exc.start)
+        bad = blob.split(b" ")[index]
+        raise _fail(
+            path,
+            f"{what} {index + 1}: word {bad!r} is not valid UTF-8 ({exc.reason}); "
+            "pass unicode_errors='replace' or 'ignore' to accept it",
+        ) from None
+    except LookupError:
+        raise ParameterError(f"unknown unicode_errors policy {unicode_errors!r}") from None
+    words = text.split(" ") if n else []
+    if len(words) != n:  # pragma: no cover - defensive: a policy that inserted spaces
+        raise _fail(path, f"could not split {n} words after decoding")
+    return words
+
+
+def _drop_duplicates(
+    path: PathLike, words: list[str], vectors: np.ndarray
+) -> tuple[list[str], np.ndarray]:
+    """Keep the first occurrence of each word, as gensim and word2vec.c lookups do."""
+    if len(set(words)) == len(words):
+        return words, vectors
+    seen: set[str] = set()
+    keep = []
+    for i, w in enumerate(words):
+        if w not in seen:
+            seen.add(w)
+            keep.append(i)
+    dups = len(words) - len(keep)
+    first_dup = next(w for i, w in enumerate(words) if i not in set(keep))
+    warnings.warn(
+        f"{os.fspath(path)}: {dups} duplicate word(s) (first: {first_dup!r}); "
+        "kept the first vector of each",
+        stacklevel=3,
+    )
+    idx = np.asarray(keep, dtype=np.int64)
+    return [words[i] for i in keep], np.ascontiguousarray(vectors[idx])
+
+
+# --------------------------------------------------------------------------------------
+# word2vec C format: binary
+# --------------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, nogil=True)
+def _scan_binary(buf, pos, n, rec_bytes, out, word_starts, word_ends, copy):  # pragma: no cover
+    """Walk `n` binary records from `pos`; copy vector bytes into `out` if `copy`.
+
+    A record is: optional newlines (word2vec.c writes one after each vector, gensim none),
+    the word up to a space, then `rec_bytes` raw bytes. Returns (records found, position).
+    """
+    size = buf.shape[0]
+    for i in range(n):
+        while pos < size and buf[pos] == 10:
+            pos += 1
+        start = pos
+        while pos < size and buf[pos] != 32:
+            pos += 1
+        if pos >= size or pos + 1 + rec_bytes > size:
+            return i, pos
+        word_starts[i] = start
+        word_ends[i] = pos
+        pos += 1
+        if copy:
+            out[i, :] = buf[pos : pos + rec_bytes]
+        pos += rec_bytes
+    return n, pos
+
+
+@numba.njit(cache=True, nogil=True)
+def _gather_words(buf, starts, ends, total):  # pragma: no cover
+    """Concatenate the word byte ranges, separated by single spaces."""
+    out = np.empty(total, dtype=np.uint8)
+    k = 0
+    for i in range(starts.shape[0]):
+        if i:
+            out[k] = 32
+            k += 1
+        for j in range(starts[i], ends[i]):
+            out[k] = buf[j]
+            k += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack_binary(blob, offsets, vec_bytes, first, last, out):  # pragma: no cover
+    """Write records ``first..last-1`` as ``word SPACE raw-floats NEWLINE`` into `out`."""
+    k = 0
+    width = vec_bytes.shape[1]
+    for i in range(first, last):
+        for j in range(offsets[i], offsets[i + 1]):
+            out[k] = blob[j]
+            k += 1
+        out[k] = 32
+        k += 1
+        out[k : k + width] = vec_bytes[i, :]
+        k += width
+        out[k] = 10
+        k += 1
+    return k
+
+
+def _read_binary(
+    path: PathLike, buf: np.ndarray, limit: int | None, unicode_errors: str
+) -> tuple[list[str], np.ndarray]:
+    declared, dim, pos = _parse_header(path, buf)
+    n = declared if limit is None else min(declared, limit)
+    rec_bytes = 4 * dim
+    remaining = buf.size - pos
+    # Each record needs at least a 1-byte word, a space and the floats: refuse forged or
+    # truncated headers before allocating n * dim floats.
+    if n * (rec_bytes + 2) > remaining:
+        fit = remaining // (rec_bytes + 2) + 1
+        starts = np.zeros(fit, dtype=np.int64)
+        ends = np.zeros(fit, dtype=np.int64)
+        dummy = np.zeros((1, 1), np.uint8)
+        found, _ = _scan_binary(buf, pos, fit, rec_bytes, dummy, starts, ends, False)
+        raise _fail(
+            path,
+            f"truncated or corrupt binary word2vec file: expected {n} vectors, found {found} "
+            f"(the header declares {declared} x {dim} floats but only {remaining} bytes follow)",
+        )
+    starts = np.zeros(n, dtype=np.int64)
+    ends = np.zeros(n, dtype=np.int64)
+    vectors = _empty_large((n, dim), "<f4")
+    found, end = _scan_binary(buf, pos, n, rec_bytes, vectors.view(np.uint8), starts, ends, True)
+    if found < n:
+        raise _fail(path, f"truncated binary word2vec file: expected {n} vectors, found {found}")
+    if n and np.any(ends == starts):
+        i = int(np.argmax(ends == starts))
+        raise _fail(path, f"record {i + 1} has an empty word (offset {starts[i]})")
+    if limit is None and buf[end:].size and np.any(buf[end : end + 4096] > 32):
+        warnings.warn(
+            f"{os.fspath(path)}: data after the {n} vectors declared in the header was ignored",
+            stacklevel=3,
+        )
+    total = int((ends - starts).sum()) + max(n - 1, 0)
+    blob = _gather_words(buf, starts, ends, total).tobytes()
+    words = _decode_word_list(path, blob, n, unicode_errors, "record")
+    return words, vectors.astype(np.float32, copy=False)
+
+
+# --------------------------------------------------------------------------------------
+# word2vec C format: text
+# --------------------------------------------------------------------------------------
+
+
+def _count_values(rest: bytes) -> int:
+    """Number of whitespace-separated values in `rest`, without splitting in the common case."""
+    r = rest.strip()
+    if not r:
+        return 0
+    if b"  " in r or b"\t" in r or b"\r" in r or b"\x0b" in r or b"\x0c" in r:
+        return len(r.split())
+    return r.count(b" ") + 1
+
+
+def _read_text(
+    path: PathLike, buf: np.ndarray, limit: int | None, unicode_errors: str, no_header: bool
+) -> tuple[list[str], np.ndarray]:
+    size = buf.size
+    if no_header:
+        pos, line_no = 0, 1
+        # Count lines at C speed; a final line without newline still counts.
+        data_tail = buf[-1] if size else 10
+        n_lines = int(np.count_nonzero(buf == 10)) + (0 if data_tail == 10 else 1)
+        n = n_lines if limit is None else min(n_lines, limit)
+        declared = None
+        first_nl = buf[: 1 << 20].tobytes().find(b"\n")
+        first = buf[: 1 << 20].tobytes() if first_nl < 0 else buf[:first_nl].tobytes()
+        dim = _count_values(first.partition(b" ")[2])
+        if n and dim == 0:
+            raise _fail(path, "line 1: no vector values after the word")
+    else:
+        declared, dim, pos = _parse_header(path, buf)
+        line_no = 2
+        n = declared if limit is None else min(declared, limit)
+        remaining = size - pos
+        # A line holds at least a 1-byte word and, per value, a space and one digit: refuse
+        # forged or truncated headers before allocating n * dim floats.
+        if n * (2 * dim + 1) > remaining:
+            lines = int(np.count_nonzero(buf[pos:] == 10)) + (
+                1 if remaining and buf[-1] != 10 else 0
+            )
+            if lines < n:
+                raise _fail(
+                    path,
+                    f"truncated or corrupt text word2vec file: expected {n} vectors, but only "
+                    f"{lines} lines follow the header (which declares {declared} x {dim} values "
+                    f"in {remaining} bytes)",
+                )
+    # Never allocate more rows than the bytes could hold; parsing reports what is wrong.
+    vectors = _empty_large((min(n, (size - pos) // (2 * dim + 1) + 1), dim), np.float32)
+    word_parts: list[bytes] = []
+    done = 0
+    warned = False
+    while done < n:
+        if pos >= size:
+            raise _fail(path, f"truncated text word2vec file: expected {n} vectors, found {done}")
+        # Take whole lines up to roughly _CHUNK_BYTES.
+        cut = pos + _CHUNK_BYTES
+        if cut >= size:
+            chunk = buf[pos:].tobytes()
+            pos = size
+        else:
+            tail = buf[cut : cut + (1 << 24)].tobytes().find(b"\n")
+            stop = size if tail < 0 else cut + tail + 1
+            chunk = buf[pos:stop].tobytes()
+            pos = stop
+        lines = chunk.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()  # the newline that ends the chunk
+        if len(lines) > n - done:
+            extra = any(line.strip() for line in lines[n - done :])
+            lines = lines[: n - done]
+            if extra and declared is not None and limit is None:
+                warned = True
+                warnings.warn(
+                    f"{os.fspath(path)}: lines after the {n} vectors declared in the header "
+                    "were ignored",
+                    stacklevel=3,
+                )
+        rests = []
+        for j, line in enumerate(lines):
+            word, _, rest = line.partition(b" ")
+            if not word:
+                raise _fail(path, f"line {line_no + j}: empty word (blank or space-led line)")
+            if _count_values(rest) != dim:
+                raise _fail(
+                    path,
+                    f"line {line_no + j}: expected {dim} values after the word, "
+                    f"found {_count_values(rest)}",
+                )
+            word_parts.append(word)
+            rests.append(rest)
+        try:
+            values = np.fromstring(b" ".join(rests), dtype=np.float32, sep=" ")
+        except ValueError:
+            values = None
+        if values is None or values.size != len(lines) * dim:
+            # Slow path, only to locate the offending line for the message.
+            for j, rest in enumerate(rests):
+                try:
+                    np.array(rest.split(), dtype=np.float32)
+                except ValueError:
+                    raise _fail(
+                        path, f"line {line_no + j}: cannot parse {rest.strip()[:60]!r} as numbers"
+                    ) from None
+            raise _fail(path, f"lines {line_no}-{line_no + len(lines) - 1}: unparsable values")
+        vectors[done : done + len(lines)] = values.reshape(len(lines), dim)
+        done += len(lines)
+        line_no += len(lines)
+    if not warned and declared is not None and limit is None and np.any(buf[pos : pos + 4096] > 32):
+        warnings.warn(
+            f"{os.fspath(path)}: lines after the {n} vectors declared in the header were ignored",
+            stacklevel=3,
+        )
+    words = _decode_word_list(path, b" ".join(word_parts), n, unicode_errors, "vector")
+    return words, vectors[:n]
+
+
+# --------------------------------------------------------------------------------------
+# word2vec C format: public API
+# --------------------------------------------------------------------------------------
+
+
+def load_word2vec_format(
+    path: PathLike,
+    binary: bool = False,
+    limit: int | None = None,
+    unicode_errors: str = "strict",
+    no_header: bool = False,
+) -> tuple[list[str], np.ndarray]:
+    """Read vectors in the word2vec C format (text or binary; fastText ``.vec`` is text).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File to read.
+    binary : bool, default False
+        Binary format: after the ``"<count> <dim>\\n"`` header, each record is the word, a
+        space and ``dim`` little-endian float32 values, optionally followed by ``"\\n"``
+        (word2vec.c writes it, gensim does not; both are accepted).
+    limit : int, optional
+        Read at most this many vectors (the first ones, normally the most frequent).
+    unicode_errors : str, default 'strict'
+        Policy for words that are not valid UTF-8 (``'strict'`` raises FormatError,
+        ``'replace'``, ``'ignore'``, ... as in :meth:`bytes.decode`). Truncated multi-byte
+        characters are common in files written by word2vec.c.
+    no_header : bool, default False
+        Text only: the file has no header line (GloVe style); the number of vectors is the
+        number of lines and the dimension is taken from the first line.
+
+    Returns
+    -------
+    words : list of str
+        Words in file order. Later duplicates of a word are dropped with a warning.
+    vectors : numpy.ndarray
+        ``float32`` array of shape ``(len(words), dim)``.
+
+    Raises
+    ------
+    FormatError
+        If the file is malformed: bad header, truncated data ("expected N vectors, found M"),
+        a text line with the wrong number of values (its line number is given), unparsable
+        numbers, invalid UTF-8 under ``'strict'``.
+    """
+    _check_limit(limit)
+    if no_header and binary:
+        raise ParameterError("no_header=True is only supported for text files (binary=False)")
+    with _mapped(path) as buf:
+        if binary:
+            words, vectors = _read_binary(path, buf, limit, unicode_errors)
+        else:
+            words, vectors = _read_text(path, buf, limit, unicode_errors, no_header)
+    return _drop_duplicates(path, words, vectors)
+
+
+def _check_writable_words(words: Sequence[str], n: int) -> None:
+    if len(words) != n:
+        raise ParameterError(f"got {len(words)} words for {n} vectors")
+    for i, w in enumerate(words):
+        # Other tools (word2vec.c, fastText) split on all ASCII whitespace and NUL.
+        if not isinstance(w, str) or not w or any(c in w for c in " \n\r\t\v\f\0"):
+            raise ParameterError(
+                f"word {i} ({w!r}) cannot be stored in word2vec format: words must be "
+                "non-empty strings without spaces, tabs, line breaks or NUL"
+            )
+
+
+def save_word2vec_format(
+    path: PathLike,
+    words: Sequence[str],
+    vectors: np.ndarray,
+    binary: bool = False,
+    write_header: bool = True,
+) -> None:
+    """Write vectors in the word2vec C format, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file (replaced atomically).
+    words : sequence of str
+        One word per row of `vectors`; no spaces or line breaks inside a word.
+    vectors : numpy.ndarray
+        2-D array; written as float32.
+    binary : bool, default False
+        Binary: ``"<count> <dim>\\n"`` then per word ``word + " " + dim little-endian float32
+        + "\\n"``, byte for byte as word2vec.c writes it. Text: per word
+        ``word v1 v2 ... vdim\\n`` with each value written as the shortest decimal that
+        reads back as the same float32 (the same bytes gensim writes), so text files also
+        round-trip exactly.
+    write_header : bool, default True
+        Text only: False omits the header line (GloVe style).
+    """
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2:
+        raise ParameterError(f"vectors must be a 2-D array, got shape {vectors.shape}")
+    if not np.issubdtype(vectors.dtype, np.floating):
+        raise ParameterError(f"vectors must be floating point, got dtype {vectors.dtype}")
+    n, dim = vectors.shape
+    _check_writable_words(words, n)
+    if binary and not write_header:
+        raise ParameterError("write_header=False is only supported for text files")
+    vec32 = np.ascontiguousarray(vectors, dtype="<f4")
+    with atomic_write(path) as fh:
+        if write_header:
+            fh.write(f"{n} {dim}\n".encode())
+        if binary:
+            blob, offsets = encode_words(words)
+            vec_bytes = vec32.view(np.uint8).reshape(n, 4 * dim)
+            rows = max(1, _CHUNK_BYTES // (4 * dim + 64))
+            for first in range(0, n, rows):
+                last = min(n, first + rows)
+                size = int(offsets[last] - offsets[first]) + (last - first) * (4 * dim + 2)
+                out = np.empty(size, dtype=np.uint8)
+                _pack_binary(blob, offsets, vec_bytes, first, last, out)
+                fh.write(out.data)
+        else:
+            rows = max(1, (1 << 16) // dim)
+            for first in range(0, n, rows):
+                block = vec32[first : first + rows]
+                # str() of a numpy float32 is its shortest round-trip repr (what gensim writes).
+                lines = [
+                    f"{w} {' '.join([str(v) for v in row])}\n"
+                    for w, row in zip(words[first : first + rows], block, strict=True)
+                ]
+                fh.write("".join(lines).encode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------
+# Native container
+# --------------------------------------------------------------------------------------
+
+#: First 8 bytes of a native file. The high byte and CR/LF/Ctrl-Z catch text-mode mangling.
+NATIVE_MAGIC = b"\x89W2V\r\n\x1a\n"
+#: Version written by :func:`save_native`; files with a higher version are refused.
+NATIVE_FORMAT_VERSION = 1
+_ALIGN = 64
+_PREFIX = 8 + 4 + 8  # magic, uint32 version, uint64 header length
+
+
+def _align(offset: int) -> int:
+    return (offset + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+def save_native(path: PathLike, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+    """Save named arrays and JSON metadata in one memory-mappable file, atomically.
+
+    Layout: 8 magic bytes (:data:`NATIVE_MAGIC`), the format version (uint32 LE), the
+    header length (uint64 LE), a UTF-8 JSON header ``{"meta": ..., "arrays": [{"name",
+    "dtype", "shape", "offset", "nbytes"}, ...]}``, then each array's raw little-endian
+    C-order bytes at a 64-byte aligned absolute offset.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination (replaced atomically).
+    arrays : dict of str to numpy.ndarray
+        Numeric or boolean arrays of any shape. Big-endian data are stored little-endian.
+    meta : dict
+        JSON-serialisable metadata (hyperparameters, loss history, ...). Tuples come back
+        as lists.
+
+    Examples
+    --------
+    >>> save_native("model.w2v", {"weights": w}, {"dim": 100})  # doctest: +SKIP
+    >>> arrays, meta = load_native("model.w2v")  # doctest: +SKIP
+    """
+    entries = []
+    prepared = []
+    for name, arr in arrays.items():
+        if not isinstance(name, str) or not name:
+            raise ParameterError(f"array names must be non-empty strings, got {name!r}")
+        a = np.asarray(arr)
+        if a.dtype.kind not in "biufc":
+            raise ParameterError(
+                f"array {name!r}: unsupported dtype {a.dtype} (numeric or bool only)"
+            )
+        # (np.ascontiguousarray would turn a 0-d array into 1-d.)
+        a = np.asarray(a, dtype=a.dtype.newbyteorder("<"), order="C")
+        entries.append(
+            {"name": name, "dtype": a.dtype.str, "shape": list(a.shape), "nbytes": a.nbytes}
+        )
+        prepared.append(a)
+    try:
+        json.dumps(meta, allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"meta must be JSON-serialisable: {exc}") from None
+
+    # The offsets depend on the header length, which depends on the offsets' digits:
+    # iterate until stable (two rounds at most in practice).
+    header_len = 0
+    for _ in range(10):
+        offset = _align(_PREFIX + header_len)
+        for entry in entries:
+            entry["offset"] = offset
+            offset = _align(offset + entry["nbytes"])
+        header = json.dumps({"meta": meta, "arrays": entries}, allow_nan=True).encode("utf-8")
+        if len(header) == header_len:
+            break
+        header_len = len(header)
+    with atomic_write(path) as fh:
+        fh.write(NATIVE_MAGIC)
+        fh.write(struct.pack("<IQ", NATIVE_FORMAT_VERSION, header_len))
+        fh.write(header)
+        pos = _PREFIX + header_len
+        for entry, a in zip(entries, prepared, strict=True):
+            fh.write(b"\0" * (entry["offset"] - pos))
+            fh.write(memoryview(a.reshape(-1).view(np.uint8)))
+            pos = entry["offset"] + entry["nbytes"]
+
+
+def _read_native_header(path: PathLike, fh: IO[bytes], size: int) -> dict[str, Any]:
+    prefix = fh.read(_PREFIX)
+    if len(prefix) < 8 or prefix[:8] != NATIVE_MAGIC:
+        raise _fail(path, "not a w2v native file (wrong magic bytes)")
+    if len(prefix) < _PREFIX:
+        raise _fail(path, "truncated native file (incomplete prefix)")
+    version, header_len = struct.unpack("<IQ", prefix[8:_PREFIX])
+    if version > NATIVE_FORMAT_VERSION or version < 1:
+        raise _fail(
+            path,
+            f"native format version {version} is not supported (this w2v reads versions "
+            f"1 to {NATIVE_FORMAT_VERSION}); upgrade w2v to read it",
+        )
+    if _PREFIX + header_len > size:
+        raise _fail(
+            path,
+            f"truncated native file: header of {header_len} bytes does not fit in {size} bytes",
+        )
+    try:
+        header = json.loads(fh.read(header_len).decode("utf-8"))
+        meta, entries = header["meta"], header["arrays"]
+        if not isinstance(entries, list) or not isinstance(meta, dict):
+            raise TypeError("'arrays' must be a list and 'meta' an object")
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise _fail(path, f"corrupt native header: {exc}") from None
+    for entry in entries:
+        try:
+            dtype = np.dtype(entry["dtype"])
+            shape = tuple(int(s) for s in entry["shape"])
+            offset, nbytes = int(entry["offset"]), int(entry["nbytes"])
+            name = entry["name"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _fail(path, f"corrupt native header entry {entry!r}: {exc}") from None
+        if any(s < 0 for s in shape) or nbytes != dtype.itemsize * int(np.prod(shape)):
+            raise _fail(path, f"array {name!r}: shape {shape} does not match {nbytes} bytes")
+        if offset % _ALIGN or offset < _PREFIX + header_len:
+            raise _fail(path, f"array {name!r}: invalid offset {offset}")
+        if offset + nbytes > size:
+            raise _fail(
+                path,
+                f"truncated native file: array {name!r} needs bytes {offset}..{offset + nbytes} "
+                f"but the file has {size} bytes",
+            )
+        entry["_parsed"] = (name, dtype, shape, offset)
+    return header
+
+
+def load_native(path: PathLike, mmap: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Load a file written by :func:`save_native`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File to open.
+    mmap : bool, default True
+        Memory-map the arrays copy-on-write (``np.memmap`` mode ``'c'``): opening is instant
+        whatever the file size, pages are read on first touch, and writes to the arrays stay
+        private to this process (the file is never modified). False reads everything into
+        ordinary arrays.
+
+    Returns
+    -------
+    arrays : dict of str to numpy.ndarray
+        The arrays by name (``numpy.memmap`` instances when `mmap` is True).
+    meta : dict
+        The metadata as saved.
+
+    Raises
+    ------
+    FormatError
+        Wrong magic bytes, a newer (unknown) format version, a corrupt header, or arrays
+        extending past the end of the file (truncation).
+    """
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise _fail(path, f"cannot open: {exc.strerror}") from None
+    with fh:
+        size = os.fstat(fh.fileno()).st_size
+        header = _read_native_header(path, fh, size)
+        arrays: dict[str, np.ndarray] = {}
+        for entry in header["arrays"]:
+            name, dtype, shape, offset = entry.pop("_parsed")
+            if int(np.prod(shape)) == 0:
+                arrays[name] = np.zeros(shape, dtype=dtype)  # mmap cannot map 0 bytes
+            elif mmap:
+                mapped = np.memmap(path, dtype=dtype, mode="c", offset=offset, shape=shape)
+                arrays[name] = mapped.reshape(shape)  # memmap turns shape () into (1,)
+            else:
+                fh.seek(offset)
+                count = int(np.prod(shape))
+                arrays[name] = np.fromfile(fh, dtype=dtype, count=count).reshape(shape)
+    return arrays, header["meta"]

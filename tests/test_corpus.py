@@ -1,0 +1,137 @@
+"""Corpus readers on every input form give the same tokens as Python's str.split()."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+
+import numpy as np
+import pytest
+
+import w2v.corpus as corpus_module
+from w2v.corpus import SENTENCE_END, Corpus, EncodedCorpus
+from w2v.errors import CorpusError
+from w2v.vocabulary import Vocabulary
+
+TEXT = (
+    "the quick brown fox\n"
+    "jumps over\tthe lazy dog\r\n"
+    "\n"
+    "  caf\u00e9 na\u00efve \u00a0 the\u2003end\u3000fox  \n"
+    "last line without newline fox"
+)
+
+
+def sentences_of(text: str) -> list[list[str]]:
+    return [line.split() for line in text.split("\n") if line.split()]
+
+
+def decode(encoded: EncodedCorpus, vocab: Vocabulary) -> list[list[str]]:
+    ids = np.concatenate([encoded.read(c) for c in range(encoded.n_chunks)])
+    out, cur = [], []
+    for i in ids.tolist():
+        if i == SENTENCE_END:
+            out.append(cur)
+            cur = []
+        else:
+            cur.append(vocab.words[i])
+    assert cur == []
+    return out
+
+
+def all_words(sentences: list[list[str]]) -> Vocabulary:
+    words = sorted({w for s in sentences for w in s})
+    return Vocabulary(words, np.ones(len(words), dtype=np.int64))
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2", ".xz"])
+def test_files_plain_and_compressed(tmp_path, suffix):
+    path = tmp_path / f"corpus.txt{suffix}"
+    opener = {"": open, ".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[suffix]
+    with opener(path, "wb") as f:
+        f.write(TEXT.encode("utf-8"))
+    vocab = all_words(sentences_of(TEXT))
+    with EncodedCorpus(Corpus(path), vocab) as enc:
+        assert decode(enc, vocab) == sentences_of(TEXT)
+        assert enc.n_words == enc.n_raw_words == sum(map(len, sentences_of(TEXT)))
+
+
+def test_directory_and_iterable_agree_with_file(tmp_path):
+    d = tmp_path / "dir"
+    d.mkdir()
+    (d / "a.txt").write_text("one two three")  # no newline: still a sentence of its own
+    (d / "b.txt").write_text("four five\nsix\n")
+    (d / ".hidden").write_text("never read")
+    expected = [["one", "two", "three"], ["four", "five"], ["six"]]
+    vocab = all_words(expected)
+    with EncodedCorpus(Corpus(d), vocab) as enc:
+        assert decode(enc, vocab) == expected
+    with EncodedCorpus(Corpus(expected), vocab) as enc:
+        assert decode(enc, vocab) == expected
+
+
+def test_text8_style_stream_in_small_blocks(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(50)]
+    tokens = list(rng.choice(words, 5000))
+    path = tmp_path / "text8"
+    path.write_text(" ".join(tokens))  # one line, no newline at all
+    monkeypatch.setattr(corpus_module, "BLOCK_BYTES", 64)  # many cuts, some inside words
+    blocks = list(Corpus(path).blocks())
+    assert len(blocks) > 100
+    assert max(b.shape[0] for b in blocks) <= 4 * 64 + 1
+    vocab = all_words([tokens])
+    with EncodedCorpus(Corpus(path), vocab, max_sentence_length=10**6) as enc:
+        assert decode(enc, vocab) == [tokens]
+
+
+def test_long_line_is_cut_into_consecutive_pieces(tmp_path):
+    tokens = [f"t{i % 997}" for i in range(25_003)]
+    path = tmp_path / "long.txt"
+    path.write_text(" ".join(tokens) + "\nshort line\n")
+    vocab = all_words([tokens, ["short", "line"]])
+    with EncodedCorpus(Corpus(path), vocab, chunk_size=4096) as enc:
+        sentences = decode(enc, vocab)
+        assert [len(s) for s in sentences] == [10_000, 10_000, 5_003, 2]
+        assert sum(sentences[:3], []) == tokens  # nothing truncated, order kept
+        assert enc.n_chunks > 1
+        assert enc.chunk_words[-1] == enc.n_words == 25_005
+
+
+def test_unknown_words_are_dropped_and_counted_as_raw(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a x b\ny y\nb a\n")
+    vocab = Vocabulary(["a", "b"], np.array([2, 2]))
+    with EncodedCorpus(Corpus(path), vocab) as enc:
+        assert decode(enc, vocab) == [["a", "b"], ["b", "a"]]
+        assert (enc.n_words, enc.n_raw_words) == (4, 7)
+
+
+def test_invalid_utf8_policies(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"good words\nbad \xff\xfe byte\n")
+    tokens = [w for b in Corpus(path).blocks() for w in b.tobytes().decode().split()]
+    assert tokens == ["good", "words", "bad", "\ufffd\ufffd", "byte"]
+    with pytest.raises(CorpusError, match=r"bad\.txt: invalid UTF-8 at byte offset 15"):
+        list(Corpus(path, unicode_errors="strict").blocks())
+    tokens = [
+        w
+        for b in Corpus(path, unicode_errors="ignore").blocks()
+        for w in b.tobytes().decode().split()
+    ]
+    assert tokens == ["good", "words", "bad", "byte"]
+
+
+def test_bad_sources_give_clear_errors(tmp_path):
+    with pytest.raises(CorpusError, match="no such corpus file"):
+        Corpus(tmp_path / "missing.txt")
+    (tmp_path / "empty_dir").mkdir()
+    with pytest.raises(CorpusError, match="holds no files"):
+        Corpus(tmp_path / "empty_dir")
+    with pytest.raises(CorpusError, match="one-shot iterator"):
+        Corpus(iter([["a"]]))
+    with pytest.raises(CorpusError, match="not a list of tokens"):
+        list(Corpus(["a sentence as a string"]).blocks())
+    with pytest.raises(CorpusError, match="contains whitespace"):
+        list(Corpus([["new york", "city"]]).blocks())

@@ -1,0 +1,195 @@
+"""Training behaviour: loss goes down, structure is learned, runs reproduce, training continues."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from w2v.callbacks import Callback
+from w2v.errors import ParameterError, TrainingError
+from w2v.word2vec import Word2Vec
+
+LAYERS = {
+    "negative": {"negative": 5},
+    "hs": {"hs": 1, "negative": 0},
+    "softmax": {"softmax": 1, "negative": 0},
+}
+
+
+@pytest.mark.parametrize(("sg", "layer"), list(itertools.product([0, 1], LAYERS)))
+def test_loss_falls_every_epoch_on_real_text(real_sentences, sg, layer):
+    # A constant learning rate: under a decaying one the online loss of the last epochs
+    # plateaus on a small corpus (it does in gensim too), because a smaller rate adapts less
+    # to recently seen text; at a constant rate every epoch must fit the corpus better.
+    # Exact softmax costs V x dim per prediction, so it gets a smaller slice.
+    n_sentences = 200 if layer == "softmax" else 1000
+    model = Word2Vec(
+        real_sentences[:n_sentences], sg=sg, vector_size=48, min_count=3, epochs=4, workers=1,
+        sample=0, alpha=0.01, min_alpha=0.01, seed=5, **LAYERS[layer],
+    )  # fmt: skip
+    losses = model.loss_history
+    assert len(losses) == 4 and all(np.isfinite(losses))
+    assert all(b < a for a, b in itertools.pairwise(losses)), losses
+
+
+def planted_corpus(n_groups=6, group_size=8, n_sentences=1500, seed=0):
+    rng = np.random.default_rng(seed)
+    groups = [[f"g{g}w{i}" for i in range(group_size)] for g in range(n_groups)]
+    sentences = [list(rng.choice(groups[rng.integers(n_groups)], 12)) for _ in range(n_sentences)]
+    return groups, sentences
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_planted_groups_are_recovered(sg):
+    groups, sentences = planted_corpus()
+    model = Word2Vec(sentences, sg=sg, vector_size=24, window=3, min_count=1, epochs=5,
+                     sample=0, workers=1, seed=2)  # fmt: skip
+    for group in groups:
+        for word in group:
+            neighbours = [w for w, _ in model.wv.most_similar(word, topn=len(group) - 1)]
+            assert set(neighbours) == set(group) - {word}, (word, neighbours)
+
+
+def test_one_worker_runs_are_bit_identical(real_sentences):
+    kw = dict(sg=1, vector_size=20, min_count=5, epochs=2, workers=1, negative=5, hs=1)
+    a = Word2Vec(real_sentences[:300], seed=11, **kw)
+    b = Word2Vec(real_sentences[:300], seed=11, **kw)
+    c = Word2Vec(real_sentences[:300], seed=12, **kw)
+    assert np.array_equal(a.wv.vectors, b.wv.vectors)
+    assert np.array_equal(a.syn1neg, b.syn1neg) and np.array_equal(a.syn1, b.syn1)
+    assert a.loss_history == b.loss_history
+    assert not np.array_equal(a.wv.vectors, c.wv.vectors)
+
+
+def test_continued_training_moves_on_from_current_weights(real_sentences):
+    corpus = real_sentences[:300]
+    model = Word2Vec(corpus, vector_size=20, min_count=5, epochs=2, workers=1, seed=1)
+    before = model.wv.vectors.copy()
+    model.train(corpus, epochs=2)
+    assert model.epochs_trained == 4 and len(model.loss_history) == 4
+    assert not np.array_equal(before, model.wv.vectors)
+    # continuing beats a fresh model that trained for only the first two epochs
+    fresh = Word2Vec(corpus, vector_size=20, min_count=5, epochs=2, workers=1, seed=1)
+    assert np.array_equal(fresh.wv.vectors, before)
+    assert model.loss_history[-1] < fresh.loss_history[-1]
+
+
+def test_loss_does_not_depend_on_worker_count(real_sentences):
+    kw = dict(sg=1, vector_size=20, min_count=5, epochs=2, negative=5, seed=4)
+    one = Word2Vec(real_sentences, workers=1, **kw).loss_history
+    two = Word2Vec(real_sentences, workers=2, **kw).loss_history
+    np.testing.assert_allclose(one, two, rtol=0.02)
+
+
+def test_callbacks_report_every_epoch():
+    class Recorder(Callback):
+        def __init__(self):
+            self.events = []
+
+        def on_train_begin(self, model):
+            self.events.append("begin")
+
+        def on_epoch_end(self, model, progress):
+            self.events.append((progress.epoch, progress.alpha, progress.loss))
+            assert progress.words_per_sec > 0
+
+        def on_train_end(self, model):
+            self.events.append("end")
+
+    _, sentences = planted_corpus(n_sentences=200)
+    rec = Recorder()
+    model = Word2Vec(sentences, min_count=1, epochs=3, callbacks=[rec], workers=2)
+    assert rec.events[0] == "begin" and rec.events[-1] == "end"
+    epochs = rec.events[1:-1]
+    assert [e[0] for e in epochs] == [0, 1, 2]
+    assert [e[2] for e in epochs] == model.loss_history
+    assert epochs[0][1] > epochs[1][1] > epochs[2][1] >= model.params.min_alpha
+
+
+@pytest.mark.parametrize("layer", list(LAYERS))
+def test_prediction_is_a_distribution_with_the_right_argmax(layer):
+    # each centre word has one fixed context: "aN bN cN" sentences
+    sentences = [[f"a{i}", f"b{i}", f"c{i}"] for i in range(8)] * 60
+    model = Word2Vec(sentences, sg=0, min_count=1, vector_size=16, window=1, epochs=30,
+                     sample=0, alpha=0.05, seed=1, workers=1, **LAYERS[layer])  # fmt: skip
+    for i in range(8):
+        probs = model.output_probabilities(model.hidden([f"a{i}", f"c{i}"]))
+        assert abs(probs.sum() - 1) < 1e-6
+        top = model.predict_center([f"a{i}", f"c{i}"], topn=3)
+        assert top[0][0] == f"b{i}"
+        assert top[0][1] >= top[1][1] >= top[2][1]
+    with pytest.raises(KeyError, match="nope"):
+        model.predict_center(["nope"])
+
+
+def test_skipgram_predicts_context_words():
+    sentences = [[f"a{i}", f"b{i}", f"c{i}"] for i in range(8)] * 60
+    model = Word2Vec(sentences, sg=1, min_count=1, vector_size=16, window=1, epochs=30,
+                     sample=0, alpha=0.05, seed=1, workers=1, hs=1, negative=0)  # fmt: skip
+    for i in range(8):
+        top = {w for w, _ in model.predict_context(f"b{i}", topn=2)}
+        assert top == {f"a{i}", f"c{i}"}
+
+
+@pytest.mark.parametrize(
+    ("kw", "name"),
+    [
+        ({"window": 0}, "window"),
+        ({"vector_size": 0}, "vector_size"),
+        ({"negative": -1}, "negative"),
+        ({"alpha": 0}, "alpha"),
+        ({"alpha": float("nan")}, "alpha"),
+        ({"workers": 0}, "workers"),
+        ({"epochs": 0}, "epochs"),
+        ({"sample": -1.0}, "sample"),
+        ({"min_alpha": 1.0}, "min_alpha"),
+        ({"negative": 0, "hs": 0}, "no output layer"),
+        ({"sg": 2}, "sg"),
+        ({"vectorsize": 10}, "unknown parameter"),
+    ],
+)
+def test_invalid_parameters_name_the_parameter(kw, name):
+    with pytest.raises(ParameterError, match=name):
+        Word2Vec(**kw)
+
+
+def test_softmax_on_a_large_vocabulary_is_refused_with_its_cost():
+    sentences = [[f"w{i}" for i in range(60)]] * 2
+    model = Word2Vec(softmax=1, negative=0, min_count=1, softmax_max_vocab=50)
+    with pytest.raises(ParameterError, match=r"softmax: a full softmax over 60 words needs"):
+        model.build_vocab(sentences)
+
+
+def test_no_word_reaching_min_count_fails_before_training():
+    with pytest.raises(ParameterError, match="min_count=5: no word"):
+        Word2Vec([["rare", "words", "only"]], min_count=5)
+
+
+def test_divergence_is_detected():
+    _, sentences = planted_corpus(n_sentences=300)
+    with pytest.raises(TrainingError, match="diverged"):
+        Word2Vec(sentences, min_count=1, alpha=1e6, min_alpha=1e6, softmax=1, negative=0,
+                 epochs=2, workers=1)  # fmt: skip
+
+
+def test_native_save_load_continue_equals_uninterrupted(real_sentences, tmp_path):
+    corpus = real_sentences[:300]
+    kw = dict(sg=1, hs=1, negative=5, bias=1, vector_size=20, min_count=5, epochs=1,
+              workers=1, seed=9)  # fmt: skip
+    straight = Word2Vec(corpus, **kw)
+    straight.train(corpus)
+
+    first = Word2Vec(corpus, **kw)
+    first.save(tmp_path / "model.w2v")
+    resumed = Word2Vec.load(tmp_path / "model.w2v", mmap=True)
+    assert isinstance(resumed.syn1neg, np.memmap)  # opened without reading the weights
+    assert resumed.vocab.words == first.vocab.words
+    assert resumed.loss_history == first.loss_history and resumed.epochs_trained == 1
+    on_disk = (tmp_path / "model.w2v").read_bytes()
+    resumed.train(corpus)
+    assert (tmp_path / "model.w2v").read_bytes() == on_disk  # copy-on-write: file untouched
+    for a, b in zip(straight._weights(), resumed._weights(), strict=True):
+        assert np.array_equal(a, b)
+    assert resumed.loss_history == straight.loss_history
