@@ -7,8 +7,8 @@ Usage::
 Reports three numbers on one core (words per second of CPU time, which stays meaningful on a
 shared machine, and of wall-clock time in brackets): counting unigrams + bigrams over in-memory
 blocks, rewriting (joining the phrases found), and the whole ``Phrases.fit`` +
-``save_corpus`` from a
-plain text file on disk. A first small run compiles the numba code so it is not timed.
+``save_corpus`` from a plain text file on disk. A first small run compiles the numba code
+so it is not timed.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ SAMPLE = "sample.txt.xz"
 #: 2 cores. Aggressive subsampling (1e-4) both speeds training up and helps on a small corpus.
 PARAMS = {
     "vector_size": 100, "window": 5, "min_count": 5, "sg": 1, "negative": 5,
-    "sample": 1e-4, "alpha": 0.025, "epochs": 4, "seed": 1,
+    "sample": 1e-4, "alpha": 0.025, "epochs": 6, "seed": 1,
 }  # fmt: skip
 #: --quick: a slice of the sample, small vectors; for smoke tests, not for nice vectors.
 QUICK_PARAMS = {**PARAMS, "vector_size": 50, "epochs": 2, "sample": 1e-3}
@@ -45,7 +45,7 @@ def run_demo(
     Parameters
     ----------
     quick : bool
-        Train on about 500k words for two epochs (seconds) instead of 3M words for four.
+        Train on about 500k words for two epochs (seconds) instead of 3M words for six.
     workers : int
         Training threads.
     epochs : int, optional
