@@ -1,0 +1,234 @@
+"""2-D maps of word vectors (PCA or t-SNE) and training-loss curves, drawn with matplotlib.
+
+matplotlib is an optional dependency (``pip install w2v[plot]``); it is imported only when a
+figure is drawn, always with the non-interactive Agg canvas (no display needed), and figures
+are written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from w2v.atomic import atomic_write
+from w2v.errors import ParameterError
+
+__all__ = ["pca_2d", "plot_loss", "plot_words", "tsne_2d"]
+
+DPI = 100
+
+
+def pca_2d(vectors: np.ndarray) -> np.ndarray:
+    """Project ``vectors`` (n, d) onto their first two principal components (n, 2).
+
+    Computed with an SVD of the centred data; signs are fixed so the largest coordinate of each
+    component is positive (the same input always gives the same picture).
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ParameterError("PCA needs at least 2 vectors")
+    x = x - x.mean(axis=0)
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    k = min(2, vt.shape[0])
+    coords = x @ vt[:k].T
+    for j in range(k):
+        if coords[np.argmax(np.abs(coords[:, j])), j] < 0:
+            coords[:, j] = -coords[:, j]
+    if k < 2:
+        coords = np.column_stack([coords, np.zeros(x.shape[0])])
+    return coords
+
+
+def _conditional_probabilities(d2: np.ndarray, perplexity: float) -> np.ndarray:
+    """Row-wise Gaussian affinities whose entropy matches ``log(perplexity)`` (bisection)."""
+    n = d2.shape[0]
+    p = np.zeros((n, n))
+    target = np.log(perplexity)
+    for i in range(n):
+        di = np.delete(d2[i], i)
+        lo, hi, beta = 0.0, np.inf, 1.0
+        for _ in range(64):
+            w = np.exp(-(di - di.min()) * beta)
+            sw = w.sum()
+            h = np.log(sw) + beta * np.sum((di - di.min()) * w) / sw
+            if abs(h - target) < 1e-5:
+                break
+            if h > target:  # too flat: sharpen
+                lo = beta
+                beta = beta * 2 if hi == np.inf else (beta + hi) / 2
+            else:
+                hi = beta
+                beta = (beta + lo) / 2
+        p[i, np.arange(n) != i] = w / sw
+    return p
+
+
+def tsne_2d(
+    vectors: np.ndarray,
+    perplexity: float = 30.0,
+    n_iter: int = 1000,
+    seed: int = 0,
+) -> np.ndarray:
+    """Exact t-SNE (van der Maaten & Hinton, 2008) to 2-D in plain numpy.
+
+    O(n^2) time and memory: meant for a few hundred words. Cosine geometry is what word vectors
+    encode, so the vectors are unit-normalised first.
+
+    Parameters
+    ----------
+    vectors : numpy.ndarray
+        (n, d) input.
+    perplexity : float
+        Effective number of neighbours; lowered automatically to ``(n - 1) / 3`` for few points.
+    n_iter : int
+        Gradient steps (the first 250 with early exaggeration 12).
+    seed : int
+        Seed of the initial layout.
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    n = x.shape[0]
+    if x.ndim != 2 or n < 3:
+        raise ParameterError("t-SNE needs at least 3 vectors")
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    sq = (x * x).sum(axis=1)
+    d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * x @ x.T, 0.0)
+    perplexity = max(1.0, min(perplexity, (n - 1) / 3))
+    p = _conditional_probabilities(d2, perplexity)
+    p = np.maximum((p + p.T) / (2 * n), 1e-12)
+    rng = np.random.default_rng(seed)
+    y = rng.normal(0.0, 1e-4, size=(n, 2))
+    velocity = np.zeros_like(y)
+    gains = np.ones_like(y)
+    lr = max(n / 12.0 / 4.0, 50.0)
+    for it in range(n_iter):
+        exaggeration = 12.0 if it < 250 else 1.0
+        momentum = 0.5 if it < 250 else 0.8
+        sy = (y * y).sum(axis=1)
+        num = 1.0 / (1.0 + sy[:, None] + sy[None, :] - 2 * y @ y.T)
+        np.fill_diagonal(num, 0.0)
+        q = np.maximum(num / num.sum(), 1e-12)
+        pq = (exaggeration * p - q) * num
+        grad = 4.0 * ((np.diag(pq.sum(axis=1)) - pq) @ y)
+        same_sign = np.sign(grad) == np.sign(velocity)
+        gains = np.maximum(np.where(same_sign, gains * 0.8, gains + 0.2), 0.01)
+        velocity = momentum * velocity - lr * gains * grad
+        y = y + velocity
+        y = y - y.mean(axis=0)
+    return y
+
+
+def _parse_size(size: tuple[int, int]) -> tuple[int, int]:
+    w, h = int(size[0]), int(size[1])
+    if not (100 <= w <= 10000 and 100 <= h <= 10000):
+        raise ParameterError(f"image size must be between 100 and 10000 pixels, got {w}x{h}")
+    return w, h
+
+
+def _figure(size: tuple[int, int]):
+    # Figure + Agg canvas directly: no pyplot global state, no display backend needed
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    w, h = _parse_size(size)
+    fig = Figure(figsize=(w / DPI, h / DPI), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig, path: str | os.PathLike) -> None:
+    """Render to memory (format from the suffix), then write atomically."""
+    fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or "png"
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format=fmt, dpi=DPI)
+    except ValueError as exc:  # unknown format
+        raise ParameterError(f"{path}: cannot write this image format: {exc}") from None
+    with atomic_write(path, "wb") as f:
+        f.write(buf.getvalue())
+
+
+def plot_words(
+    words: Sequence[str],
+    coords: np.ndarray,
+    path: str | os.PathLike,
+    size: tuple[int, int] = (1200, 900),
+    title: str | None = None,
+    groups: Sequence[int] | None = None,
+) -> None:
+    """Scatter ``coords`` (n, 2) with each point labelled by its word, saved to ``path``.
+
+    Parameters
+    ----------
+    words : sequence of str
+        Labels, one per row of ``coords``.
+    coords : numpy.ndarray
+        2-D positions (e.g. from :func:`pca_2d` or :func:`tsne_2d`).
+    path : str or os.PathLike
+        Output image; the format follows the suffix (``.png``, ``.svg``, ``.pdf``...).
+    size : (int, int)
+        Width and height in pixels (exact for raster formats).
+    title : str, optional
+        Figure title.
+    groups : sequence of int, optional
+        A colour group per word (e.g. the query word each neighbour belongs to).
+    """
+    coords = np.asarray(coords, dtype=np.float64)
+    if coords.shape != (len(words), 2):
+        raise ParameterError(f"coords must have shape ({len(words)}, 2), got {coords.shape}")
+    fig = _figure(size)
+    ax = fig.add_subplot(1, 1, 1)
+    w, h = _parse_size(size)
+    # labels stay legible: the font shrinks with crowding but never below 7 pt
+    fontsize = float(np.clip(min(w, h) / 60 * (30 / max(30, len(words))) ** 0.3, 7, 14))
+    colors = None
+    if groups is not None:
+        cmap = _cmap()
+        colors = [cmap(g % 10) for g in groups]
+    ax.scatter(coords[:, 0], coords[:, 1], s=18, c=colors or "tab:blue", alpha=0.8)
+    span = np.ptp(coords, axis=0)
+    span[span == 0] = 1.0
+    dx, dy = span * 0.008
+    for (x, y), word in zip(coords, words, strict=True):
+        ax.annotate(
+            word, (x, y), xytext=(x + dx, y + dy), fontsize=fontsize, alpha=0.9,
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6},
+        )  # fmt: skip
+    ax.margins(0.08)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=fontsize + 2)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def _cmap():
+    from matplotlib import colormaps
+
+    return colormaps["tab10"]
+
+
+def plot_loss(
+    losses: Sequence[float],
+    path: str | os.PathLike,
+    size: tuple[int, int] = (900, 600),
+    title: str | None = None,
+) -> None:
+    """Line plot of the mean training loss of each epoch, saved to ``path``."""
+    losses = [float(x) for x in losses]
+    if not losses:
+        raise ParameterError("no loss to plot: the model has no recorded epoch")
+    fig = _figure(size)
+    ax = fig.add_subplot(1, 1, 1)
+    epochs = np.arange(1, len(losses) + 1)
+    ax.plot(epochs, losses, marker="o")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean loss per prediction")
+    ax.set_xticks(epochs if len(epochs) <= 20 else np.linspace(1, len(epochs), 10).round())
+    ax.grid(alpha=0.3)
+    ax.set_title(title or "training loss")
+    fig.tight_layout()
+    _save(fig, path)
