@@ -306,3 +306,54 @@ def test_divergence_leaves_finite_weights_and_history(alpha, layer, tmp_path):
     if ckpt.exists():  # only finite states are ever checkpointed
         arrays, _ = load_native(ckpt)
         assert all(np.isfinite(a).all() for a in arrays.values() if a.dtype.kind == "f")
+
+
+# ------------------------------------------------------------------------ command line
+def test_cli_ctrl_c_writes_a_checkpoint_and_says_how_to_resume(corpus_file, tmp_path):
+    ckpt, out = tmp_path / "ckpt.w2v", tmp_path / "v.txt"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "w2v", "train", corpus_file, "-o", out, "--epochs", "2000",
+         "--workers", "2", "--checkpoint", ckpt, "--save-vocab", tmp_path / "vocab.txt"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    )  # fmt: skip
+    deadline = time.time() + 60
+    while not (tmp_path / "vocab.txt").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # into training
+    sent = time.time()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert time.time() - sent < 5  # interpreter exit included
+    assert proc.returncode == 130, err
+    assert f"checkpoint {ckpt} (continue with --resume {ckpt})" in err
+    assert not out.exists()
+    state = RunState.from_meta(load_native(ckpt)[1]["checkpoint"], ckpt)
+    assert 0 < state.next_job < 2000 and sum(state.chunks_done) == state.next_job
+
+
+def test_cli_resume_finishes_the_run_exactly(corpus_file, straight, tmp_path, capsys):
+    from test_cli import call, one_line_error
+    from w2v.formats import load_word2vec_format
+
+    ckpt = tmp_path / "ckpt.w2v"
+    model = Word2Vec(**EXACT)
+    model.build_vocab(corpus_file)
+
+    class StopAtFirstEpoch:
+        def __getattr__(self, name):
+            return (lambda m, p: m.stop()) if name == "on_epoch_end" else (lambda *a: None)
+
+    model.train(corpus_file, checkpoint=ckpt, callbacks=[StopAtFirstEpoch()])
+    assert model.epochs_trained < 3
+    proc = call(capsys, "train", corpus_file, "--resume", ckpt, "-o", tmp_path / "v.bin", "-q")
+    assert proc.returncode == 0, proc.stderr
+    words, vectors = load_word2vec_format(tmp_path / "v.bin", binary=True)
+    assert words == straight.vocab.words
+    assert np.array_equal(vectors, straight.wv.vectors)
+
+    other = tmp_path / "other.txt"
+    other.write_text("just a few other words\n" * 50)
+    proc = call(capsys, "train", other, "--resume", ckpt, "-o", tmp_path / "v2.bin")
+    assert proc.returncode == 1 and "different corpus" in one_line_error(proc)
+    proc = call(capsys, "train", other, "--resume", tmp_path / "nope.w2v", "-o", tmp_path / "x")
+    assert proc.returncode == 1 and "no such checkpoint" in one_line_error(proc)

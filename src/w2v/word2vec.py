@@ -684,6 +684,7 @@ class _Run:
         self.reported_at_start = state.reported
         self.elapsed_before = state.elapsed
         self.busy = 0  # workers inside a chunk
+        self.running = 0  # worker threads not yet returned
         self.paused = False
         self.error: BaseException | None = None
         # what a diverged run restores
@@ -745,6 +746,18 @@ class _Run:
             with self.cond:
                 if self.error is None:
                     self.error = exc
+        finally:
+            with self.cond:
+                self.running -= 1
+                self.cond.notify_all()
+
+    def _wait_for_workers(self) -> None:
+        # Not Thread.join: on Python <= 3.11 a join interrupted by Ctrl-C can mark a thread
+        # dead while it still runs (CPython issue 90882), and a checkpoint taken then would
+        # count a chunk as finished before its update is applied.
+        with self.cond:
+            while self.running > 0:
+                self.cond.wait(0.1)
 
     def _progress(self, epoch: int, t0: float, epoch_end: bool = False) -> Progress:
         """Progress of ``epoch``; at its end, words and alpha are those of its last chunk even
@@ -833,13 +846,15 @@ class _Run:
             threading.Thread(target=self._worker, name=f"w2v-worker-{i}", daemon=True)
             for i in range(self.workers)
         ]
+        self.running = len(threads)
         for t in threads:
             t.start()
         last_report = last_checkpoint = time.perf_counter()
         checkpoint_jobs = self.next_job
         try:
             while True:
-                alive = any(t.is_alive() for t in threads)
+                with self.cond:
+                    alive = self.running > 0
                 self._report_epochs(t0)
                 if not alive:
                     break
@@ -864,12 +879,13 @@ class _Run:
                         self._unpause()
                     last_checkpoint = time.perf_counter()
                     checkpoint_jobs = self.next_job
-                threads[0].join(timeout=0.05)
+                time.sleep(0.05)  # (a sleep is interrupted cleanly by Ctrl-C, unlike a join)
         except BaseException:
             model.stop()  # Ctrl-C, or a callback failed: workers end after their chunk
             raise
         finally:
             self._unpause()
+            self._wait_for_workers()
             for t in threads:
                 t.join()
             try:
