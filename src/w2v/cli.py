@@ -89,6 +89,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(x) for x in text.lower().split("x"))
@@ -185,6 +195,14 @@ def _train_parser(sub) -> None:
     g.add_argument("--max-sentence-length", type=_positive_int, default=10000,
                    help="longer lines are cut into pieces of this many words")  # fmt: skip
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g = p.add_argument_group("checkpoints")
+    g.add_argument("--checkpoint", metavar="PATH",
+                   help="save the training state here periodically and on Ctrl-C")  # fmt: skip
+    g.add_argument("--checkpoint-every", metavar="SECONDS", type=_positive_float, default=600.0,
+                   help="seconds between checkpoints")  # fmt: skip
+    g.add_argument("--resume", metavar="PATH",
+                   help="continue the run saved in this checkpoint (same corpus; the model "
+                   "options are the checkpoint's)")  # fmt: skip
     _common(p)
 
 
@@ -645,36 +663,55 @@ def cmd_train(args: argparse.Namespace) -> int:
         fmt = fmt or format_from_suffix(args.output, "text")
     if args.model and not hasattr(Word2Vec, "save"):
         raise Failure("--model: this build of w2v cannot save models yet (Word2Vec.save missing)")
+    checkpoint = getattr(args, "checkpoint", None)
+    resume = getattr(args, "resume", None)
+    if resume:
+        if args.read_vocab:
+            raise UsageError("--resume: the vocabulary is the checkpoint's; drop --read-vocab")
+        if not os.path.isfile(resume):
+            raise Failure(f"{resume}: no such checkpoint file")
+        checkpoint = checkpoint or resume  # keep checkpointing where the run came from
     for path, what in ((args.output, "vectors"), (args.model, "model"),
-                       (args.save_vocab, "vocabulary")):  # fmt: skip
+                       (args.save_vocab, "vocabulary"), (checkpoint, "checkpoint")):  # fmt: skip
         _check_writable(path, what)
     try:
         model = Word2Vec(**params)
     except ParameterError as exc:
         raise UsageError(str(exc)) from None
+    ckpt_kw = {"checkpoint": checkpoint, "checkpoint_every": getattr(args, "checkpoint_every", 600)}
     bar = _ProgressBar(enabled=not (args.quiet or args.no_progress))
     saved: list[str] = []
     stage = "counting the vocabulary"
     t0 = time.perf_counter()
     try:
-        if args.read_vocab:
+        if resume:
+            stage = "resuming"
+            t_train = time.perf_counter()
+            model = Word2Vec.resume(resume, args.corpus, callbacks=[bar.callback()], **ckpt_kw)
+            train_time = time.perf_counter() - t_train
+            params = {k: v for k, v in vars(model.params).items() if k != "extra"}
+        elif args.read_vocab:
             vocab = Vocabulary.load(args.read_vocab)
             keep = [i for i, c in enumerate(vocab.counts.tolist()) if c >= params["min_count"]]
             vocab = Vocabulary([vocab.words[i] for i in keep], vocab.counts[keep])
             logger.info("vocabulary: %d words read from %s", len(vocab), args.read_vocab)
             model.set_vocab(vocab)
         else:
-            model.build_vocab(args.corpus)
+            try:
+                model.build_vocab(args.corpus)
+            except ParameterError as exc:  # min_count too high, softmax vocabulary too large
+                raise UsageError(str(exc)) from None
         if args.save_vocab:
             model.vocab.save(args.save_vocab)
             saved.append(f"vocabulary to {args.save_vocab}")
         if not args.output and not args.model:
             _print_saved(args, saved)
             return 0  # word2vec.c does this too: -save-vocab without -output only counts
-        stage = "training"
-        t_train = time.perf_counter()
-        model.train(args.corpus, callbacks=[bar.callback()])
-        train_time = time.perf_counter() - t_train
+        if not resume:
+            stage = "training"
+            t_train = time.perf_counter()
+            model.train(args.corpus, callbacks=[bar.callback()], **ckpt_kw)
+            train_time = time.perf_counter() - t_train
         stage = "saving"
         if args.output:
             save_vectors(model.wv, args.output, fmt)
@@ -684,9 +721,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             saved.append(f"model to {args.model}")
     except KeyboardInterrupt:
         where = stage
-        if stage == "training" and bar.last is not None:
+        if stage in ("training", "resuming") and bar.last is not None:
             p = bar.last
             where = f"training, epoch {p.epoch + 1}/{p.epochs}, {100 * p.fraction:.0f}% done"
+        if checkpoint and stage in ("training", "resuming") and os.path.exists(checkpoint):
+            saved.append(f"checkpoint {checkpoint} (continue with --resume {checkpoint})")
         kept = "; saved: " + ", ".join(saved) if saved else ""
         lost = [x for x in (args.output, args.model) if x and not any(x in s for s in saved)]
         print(

@@ -13,6 +13,7 @@ import gzip
 import lzma
 import os
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -98,13 +99,15 @@ class Corpus:
             yield from self._file_blocks(path)
 
     def _file_blocks(self, path: Path) -> Iterator[np.ndarray]:
+        before = _identity(path)
         with open_binary(path) as f:
             carry = b""
             offset = 0  # byte offset of the start of `carry` in the (decompressed) file
             while True:
                 try:
                     data = f.read(BLOCK_BYTES)
-                except (OSError, EOFError, lzma.LZMAError) as exc:
+                except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+                    # truncated or corrupt .gz/.bz2/.xz end up here (EOFError, BadGzipFile, ...)
                     raise CorpusError(
                         f"{path}: cannot read corpus at byte {offset}: {exc}"
                     ) from exc
@@ -121,7 +124,8 @@ class Corpus:
                 yield self._clean(buf[:cut], path, offset)
                 offset += cut
                 carry = buf[cut:]
-            yield self._clean(carry + b"\n", path, offset)
+        _check_unchanged(path, before)
+        yield self._clean(carry + b"\n", path, offset)
 
     def _clean(self, data: bytes, path: Path, offset: int) -> np.ndarray:
         arr = np.frombuffer(data, dtype=np.uint8)
@@ -151,6 +155,35 @@ class Corpus:
                 lines, size, expected = [], 0, 0
         if lines:
             yield _sentences_to_block(lines, expected, number)
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot open corpus file: {exc.strerror or exc}") from exc
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _check_unchanged(path: Path, before: tuple[int, int, int, int]) -> None:
+    """Refuse a file that was deleted, replaced or modified while being read.
+
+    On POSIX an open file stays readable after it is deleted, and a truncated one just ends
+    early: either way the words read would silently differ from the file the user meant (and
+    from what the vocabulary was counted on), so this is an error rather than a guess.
+    """
+    try:
+        after = _identity(path)
+    except CorpusError:
+        raise CorpusError(
+            f"{path}: the corpus file was deleted while being read; keep it in place until "
+            "training has started (it is encoded once, before the first epoch)"
+        ) from None
+    if after != before:
+        raise CorpusError(
+            f"{path}: the corpus file changed while being read (size {before[2]} -> "
+            f"{after[2]} bytes); keep it unchanged until training has started"
+        )
 
 
 def _sentences_to_block(lines: list[str], expected: int, last_number: int) -> np.ndarray:
@@ -225,6 +258,8 @@ class EncodedCorpus:
         Known-word tokens (what the learning-rate schedule counts).
     n_raw_words : int
         All tokens read, unknown words included.
+    crc32 : int
+        CRC-32 of the encoded ids: identifies the training data when a checkpoint is resumed.
     chunk_starts : numpy.ndarray
         int64 id offset of each chunk, plus ``n_ids`` at the end.
     chunk_words : numpy.ndarray
@@ -247,6 +282,7 @@ class EncodedCorpus:
         sentinels_at_cut = [0]
         n_ids = n_raw = n_sentinels = 0
         sent_len = 0
+        crc = 0
         for block in corpus.blocks():
             out = np.empty(block.shape[0] + 2, dtype=np.int32)
             k, sent_len, raw = _encode_block(
@@ -254,7 +290,9 @@ class EncodedCorpus:
                 table.key_bytes, out, sent_len, max_sentence_length,
             )  # fmt: skip
             ids = out[:k]
-            self._file.write(ids.tobytes())
+            data = ids.tobytes()
+            self._file.write(data)
+            crc = zlib.crc32(data, crc)  # content fingerprint, checked when resuming
             ends = np.flatnonzero(ids == SENTENCE_END)
             next_starts = ends + (n_ids + 1)
             # cut a chunk at the first sentence end past each chunk_size ids
@@ -268,7 +306,9 @@ class EncodedCorpus:
             n_sentinels += ends.shape[0]
             n_raw += raw
         if sent_len > 0:
-            self._file.write(np.array([SENTENCE_END], dtype=np.int32).tobytes())
+            data = np.array([SENTENCE_END], dtype=np.int32).tobytes()
+            self._file.write(data)
+            crc = zlib.crc32(data, crc)
             n_ids += 1
             n_sentinels += 1
         self._file.flush()
@@ -280,6 +320,8 @@ class EncodedCorpus:
         self.n_ids = n_ids
         self.n_words = n_ids - n_sentinels
         self.n_raw_words = n_raw
+        self.chunk_size = chunk_size
+        self.crc32 = crc
 
     @property
     def n_chunks(self) -> int:

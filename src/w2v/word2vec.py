@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -14,8 +16,10 @@ from typing import Any
 import numpy as np
 
 from w2v.callbacks import Callback, Progress
+from w2v.checkpoint import RunState, check_encoded, check_files, corpus_fingerprint
 from w2v.corpus import Corpus, EncodedCorpus
-from w2v.errors import ParameterError, TrainingError
+from w2v.errors import CorpusError, ParameterError, TrainingError
+from w2v.formats import save_native
 from w2v.huffman import HuffmanTree
 from w2v.kernels import KernelConfig, make_scratch, train_chunk
 from w2v.keyed_vectors import KeyedVectors
@@ -77,6 +81,8 @@ class Params:
         need(is_int("negative") and self.negative >= 0, "negative", "an integer >= 0")
         need(is_int("max_sentence_length") and self.max_sentence_length >= 1,
              "max_sentence_length", "an integer >= 1")  # fmt: skip
+        need(is_int("softmax_max_vocab") and self.softmax_max_vocab >= 1, "softmax_max_vocab",
+             "an integer >= 1")  # fmt: skip
         for name in ("max_vocab_size", "max_final_vocab"):
             need(getattr(self, name) is None or (is_int(name) and getattr(self, name) >= 1),
                  name, "None or an integer >= 1")  # fmt: skip
@@ -213,6 +219,8 @@ class Word2Vec:
         source = Corpus(corpus, unicode_errors=p.unicode_errors)
         t0 = time.perf_counter()
         vocab = Vocabulary.build(source.blocks(), p.min_count, p.max_vocab_size, p.max_final_vocab)
+        if vocab.total_tokens == 0:
+            raise CorpusError(f"{source}: the corpus is empty (no words in it)")
         if len(vocab) == 0:
             raise ParameterError(
                 f"min_count={p.min_count}: no word of {source} occurs that often "
@@ -286,12 +294,44 @@ class Word2Vec:
         min_alpha: float | None = None,
         callbacks: Sequence[Callback] = (),
         report_delay: float = 1.0,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: float = 600.0,
+        checkpoint_every_chunks: int | None = None,
     ) -> list[float]:
         """Train (or continue training) on ``corpus``; returns the mean loss of each epoch.
 
         Calling ``train`` again continues from the current weights, with a fresh learning-rate
         schedule from ``alpha`` to ``min_alpha``. :meth:`stop` (or Ctrl-C in the calling
         thread) stops all workers after their current chunk; the model stays usable.
+
+        Parameters
+        ----------
+        corpus : str, os.PathLike or iterable of list of str
+            The training text (see the class docstring); ``corpus_file`` is an alias.
+        epochs, alpha, min_alpha : optional
+            This run's passes and learning-rate schedule (default: the model's parameters).
+        callbacks : sequence of Callback
+            Progress reports, in addition to the model's. A callback may also define
+            ``on_checkpoint(model, path)``, called after each checkpoint is written (while the
+            workers are still paused).
+        report_delay : float
+            Seconds between ``on_progress`` reports.
+        checkpoint : str or os.PathLike, optional
+            Save the complete training state to this file (atomically) every
+            ``checkpoint_every`` seconds, when training stops (Ctrl-C, :meth:`stop`) and when it
+            ends; :meth:`resume` continues from it. The file is also a model file
+            (:meth:`load`).
+        checkpoint_every : float
+            Seconds between checkpoints (> 0).
+        checkpoint_every_chunks : int, optional
+            Also checkpoint after every this many chunks (~65k words each) have finished.
+
+        Raises
+        ------
+        TrainingError
+            If training diverges (a non-finite loss or weight, e.g. from a far too large
+            ``alpha``). The weights, ``loss_history`` and ``epochs_trained`` are then restored
+            to what they were when this call began, so the model stays clean and usable.
         """
         if self.vocab is None:
             raise TrainingError("build_vocab() must be called before train()")
@@ -304,32 +344,90 @@ class Word2Vec:
         min_alpha = p.min_alpha if min_alpha is None else min_alpha
         if not (isinstance(epochs, int) and epochs >= 1):
             raise ParameterError(f"epochs must be an integer >= 1, got {epochs!r}")
-        if not (alpha > 0 and 0 <= min_alpha <= alpha):
-            raise ParameterError(f"alpha must be > 0 and min_alpha in [0, alpha], got "
-                                 f"alpha={alpha!r}, min_alpha={min_alpha!r}")  # fmt: skip
+        if not (math.isfinite(alpha) and alpha > 0 and 0 <= min_alpha <= alpha):
+            raise ParameterError(f"alpha must be a finite number > 0 and min_alpha in [0, alpha], "
+                                 f"got alpha={alpha!r}, min_alpha={min_alpha!r}")  # fmt: skip
+        _check_checkpoint_args(checkpoint, checkpoint_every, checkpoint_every_chunks)
         callbacks = [*self.callbacks, *callbacks]
         source = Corpus(corpus, unicode_errors=p.unicode_errors)
-        with EncodedCorpus(source, self.vocab, p.max_sentence_length) as encoded:
+        chunk_size = chunk_ids(p, len(self.vocab))
+        with EncodedCorpus(source, self.vocab, p.max_sentence_length, chunk_size) as encoded:
             if encoded.n_words == 0:
                 raise TrainingError(f"{source}: no word of the vocabulary occurs in the corpus")
-            run = _Run(self, encoded, epochs, alpha, min_alpha, callbacks, report_delay)
+            state = RunState(
+                epochs=epochs, alpha=alpha, min_alpha=min_alpha, chunk_size=chunk_size,
+                epochs_trained_at_start=self.epochs_trained, next_job=0, reported=0,
+                loss=[0.0] * epochs, predictions=[0] * epochs, words=[0] * epochs,
+                chunks_done=[0] * epochs, elapsed=0.0,
+                fingerprint=corpus_fingerprint(source, encoded) if checkpoint else {},
+            )  # fmt: skip
+            run = _Run(self, encoded, state, callbacks, report_delay, checkpoint,
+                       checkpoint_every, checkpoint_every_chunks)  # fmt: skip
             return run.execute()
+
+    @classmethod
+    def resume(
+        cls,
+        path: str | os.PathLike,
+        corpus: CorpusLike,
+        *,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: float = 600.0,
+        checkpoint_every_chunks: int | None = None,
+        callbacks: Sequence[Callback] = (),
+        report_delay: float = 1.0,
+    ) -> Word2Vec:
+        """Continue the ``train`` call saved in checkpoint ``path`` on the same ``corpus``.
+
+        The run goes on exactly where the checkpoint was taken (same chunks, random streams
+        and learning rates), so with one worker the final weights equal those of a run that was
+        never interrupted. It keeps checkpointing to ``checkpoint`` (default: ``path``).
+
+        Raises
+        ------
+        CorpusError
+            If ``corpus`` is not the corpus of the checkpoint (other files or sizes, or other
+            content once encoded with the checkpoint's vocabulary).
+        FormatError
+            If ``path`` is not a checkpoint.
+        """
+        from w2v.errors import FormatError
+        from w2v.formats import load_native
+
+        arrays, meta = load_native(path, mmap=False)
+        if "checkpoint" not in meta:
+            raise FormatError(f"{path}: not a checkpoint (a model saved without training state)")
+        state = RunState.from_meta(meta["checkpoint"], path)
+        model = cls._from_native(arrays, meta, path)
+        model.epoch_history = [Progress(**h) for h in state.epoch_history]
+        checkpoint = path if checkpoint is None else checkpoint
+        _check_checkpoint_args(checkpoint, checkpoint_every, checkpoint_every_chunks)
+        source = Corpus(corpus, unicode_errors=model.params.unicode_errors)
+        for warning in check_files(state.fingerprint, source, path):
+            logger.warning("%s", warning)
+        if state.complete:
+            logger.info("%s: the checkpointed run had already finished", path)
+            return model
+        p = model.params
+        with EncodedCorpus(source, model.vocab, p.max_sentence_length, state.chunk_size) as enc:
+            check_encoded(state.fingerprint, enc, path)
+            logger.info(
+                "resuming %s: epoch %d/%d, %d of %d chunks done", path,
+                state.reported + 1, state.epochs, state.next_job, enc.n_chunks * state.epochs,
+            )  # fmt: skip
+            run = _Run(model, enc, state, [*model.callbacks, *callbacks], report_delay,
+                       checkpoint, checkpoint_every, checkpoint_every_chunks)  # fmt: skip
+            run.execute()
+        return model
 
     def stop(self) -> None:
         """Ask a running ``train`` to stop after the chunks under way (thread-safe)."""
         self.stop_requested.set()
 
     # ------------------------------------------------------------------------- persistence
-    def save(self, path: str | os.PathLike) -> None:
-        """Save everything needed to continue training (native format, atomic write).
+    def _native_payload(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        from w2v.formats import encode_words
 
-        Vocabulary with counts, input and output weights, biases, hyperparameters and the loss
-        history; the Huffman tree and sampling tables are rebuilt from the counts on load.
-        """
-        from w2v.formats import encode_words, save_native
-
-        if self.vocab is None:
-            raise TrainingError("nothing to save: build_vocab() has not been called")
         blob, offsets = encode_words(self.vocab.words)
         arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts}
         arrays.update(zip(_WEIGHT_NAMES, self._weights(), strict=True))
@@ -341,19 +439,37 @@ class Word2Vec:
             "loss_history": self.loss_history,
             "epochs_trained": self.epochs_trained,
         }
-        save_native(path, arrays, meta)
+        return arrays, meta
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save everything needed to continue training (native format, atomic write).
+
+        Vocabulary with counts, input and output weights, biases, hyperparameters and the loss
+        history; the Huffman tree and sampling tables are rebuilt from the counts on load.
+        """
+        from w2v.formats import save_native
+
+        if self.vocab is None:
+            raise TrainingError("nothing to save: build_vocab() has not been called")
+        save_native(path, *self._native_payload())
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = True) -> Word2Vec:
-        """Load a model saved with :meth:`save`.
+        """Load a model saved with :meth:`save` (or a checkpoint, as a model).
 
         With ``mmap`` the weight matrices are memory-mapped copy-on-write: a multi-GB model
         opens at once, and training it further never writes to the file.
         """
-        from w2v.errors import FormatError
-        from w2v.formats import decode_words, load_native
+        from w2v.formats import load_native
 
         arrays, meta = load_native(path, mmap=mmap)
+        return cls._from_native(arrays, meta, path)
+
+    @classmethod
+    def _from_native(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any], path) -> Word2Vec:
+        from w2v.errors import FormatError
+        from w2v.formats import decode_words
+
         if meta.get("kind") != "w2v.Word2Vec":
             raise FormatError(f"{path}: not a w2v model file (kind {meta.get('kind')!r})")
         missing = [n for n in ("words_blob", "words_offsets", "counts", *_WEIGHT_NAMES)
@@ -457,34 +573,141 @@ _WEIGHT_NAMES = ("syn0", "hidden_bias", "syn1", "hs_bias", "syn1neg", "neg_bias"
                  "sm_bias")  # fmt: skip
 
 
-class _Run:
-    """One call of ``train``: worker threads over (epoch, chunk) jobs, progress in the caller."""
+#: Rough speed of a kernel, in units of :func:`chunk_ids`' cost per word (multiply-adds of
+#: vector arithmetic), measured at 2-4e9/s on one core; chunks are sized from it.
+_KERNEL_RATE = 2e9
+#: Target seconds per chunk: stopping (Ctrl-C) and checkpoints wait for chunks under way.
+_CHUNK_SECONDS = 0.25
+_DEFAULT_CHUNK = 1 << 16
 
-    def __init__(self, model, encoded, epochs, alpha, min_alpha, callbacks, report_delay):
+
+def chunk_ids(p: Params, vocab_size: int) -> int:
+    """Ids per chunk: 65,536, or fewer when a chunk would take well over a quarter second.
+
+    Cheap layers (negative sampling, hierarchical softmax) keep the default; a full softmax
+    over thousands of words gets chunks of a few thousand ids or fewer. Deterministic (not
+    measured), since chunks key the random streams and a run must reproduce.
+    """
+    contexts = 2 * ((p.window + 1) / 2 if p.shrink_windows else p.window)
+    per_prediction = (
+        (p.negative + 1 if p.negative else 0)
+        + (math.log2(max(vocab_size, 2)) if p.hs else 0)
+        + (vocab_size if p.softmax else 0)
+    )
+    cost = contexts * per_prediction * p.vector_size * (1 + p.bias)
+    fit = int(_CHUNK_SECONDS * _KERNEL_RATE / max(cost, 1.0))
+    return max(64, min(_DEFAULT_CHUNK, fit))
+
+
+def _check_checkpoint_args(checkpoint, every: float, every_chunks: int | None) -> None:
+    if not (isinstance(every, (int, float)) and math.isfinite(every) and every > 0):
+        raise ParameterError(f"checkpoint_every must be a number of seconds > 0, got {every!r}")
+    if every_chunks is not None and not (isinstance(every_chunks, int) and every_chunks >= 1):
+        raise ParameterError(
+            f"checkpoint_every_chunks must be None or an integer >= 1, got {every_chunks!r}"
+        )
+    if checkpoint is not None:
+        directory = os.path.dirname(os.path.abspath(checkpoint))
+        if not os.path.isdir(directory):
+            raise ParameterError(f"checkpoint: directory {directory} does not exist")
+
+
+class _Diverged(TrainingError):
+    """A chunk produced a non-finite loss, or the weights are no longer finite."""
+
+
+class _Snapshot:
+    """The weights as a run began, in an unlinked temporary file (disk, not memory), so a
+    diverged run can put them back."""
+
+    def __init__(self, weights: Sequence[np.ndarray]) -> None:
+        self._file = tempfile.TemporaryFile(prefix="w2v-snapshot-")
+        for w in weights:
+            self._file.write(memoryview(np.ascontiguousarray(w).reshape(-1).view(np.uint8)))
+        self._file.flush()
+
+    def restore(self, weights: Sequence[np.ndarray]) -> None:
+        self._file.seek(0)
+        for w in weights:
+            if w.size:
+                self._file.readinto(memoryview(w.reshape(-1).view(np.uint8)))
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _all_finite(weights: Sequence[np.ndarray]) -> bool:
+    # chunked so a large matrix does not need a full-size boolean temporary
+    for w in weights:
+        flat = w.reshape(-1)
+        for i in range(0, flat.shape[0], 1 << 22):
+            if not np.isfinite(flat[i : i + (1 << 22)]).all():
+                return False
+    return True
+
+
+class _Run:
+    """One ``train`` call (or its resumption): worker threads over (epoch, chunk) jobs taken in
+    order; progress, epoch reports and checkpoints in the calling thread.
+
+    A checkpoint pauses the workers between chunks (none takes a new job; the main thread waits
+    until none is inside one), so every job before ``next_job`` is finished and none after has
+    started: the weights and accumulators then describe a state the run passes through.
+    """
+
+    def __init__(
+        self, model, encoded, state: RunState, callbacks, report_delay, checkpoint=None,
+        checkpoint_every=600.0, checkpoint_every_chunks=None,
+    ):  # fmt: skip
         self.model = model
         self.encoded = encoded
-        self.epochs = epochs
-        self.alpha = alpha
-        self.min_alpha = min_alpha
+        self.state = state
+        self.epochs = state.epochs
+        self.alpha = state.alpha
+        self.min_alpha = state.min_alpha
+        self.epoch_base = state.epochs_trained_at_start  # random streams are keyed by it
         self.callbacks = callbacks
         self.report_delay = report_delay
-        p = model.params
-        self.workers = p.workers
-        self.total_words = encoded.n_words * epochs
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_every_chunks = checkpoint_every_chunks
+        self.workers = model.params.workers
+        self.total_words = encoded.n_words * self.epochs
         n_chunks = encoded.n_chunks
-        self.jobs = [(e, c) for e in range(epochs) for c in range(n_chunks)]
-        self.next_job = 0
-        self.lock = threading.Lock()
+        self.jobs = [(e, c) for e in range(self.epochs) for c in range(n_chunks)]
+        self.next_job = state.next_job
+        self.cond = threading.Condition()
         # per epoch, summed over workers under the lock (a few updates per second)
-        self.loss = np.zeros(epochs, dtype=np.float64)
-        self.predictions = np.zeros(epochs, dtype=np.int64)
-        self.words = np.zeros(epochs, dtype=np.int64)
-        self.chunks_done = np.zeros(epochs, dtype=np.int64)
+        self.loss = np.array(state.loss, dtype=np.float64)
+        self.predictions = np.array(state.predictions, dtype=np.int64)
+        self.words = np.array(state.words, dtype=np.int64)
+        self.chunks_done = np.array(state.chunks_done, dtype=np.int64)
+        self.reported = state.reported
+        self.reported_at_start = state.reported
+        self.elapsed_before = state.elapsed
+        self.busy = 0  # workers inside a chunk
+        self.running = 0  # worker threads not yet returned
+        self.paused = False
         self.error: BaseException | None = None
+        # what a diverged run restores
+        self.history_at_start = len(model.loss_history)
+        self.epoch_history_at_start = len(model.epoch_history)
 
     def _alpha_at(self, words: int) -> float:
         frac = words / self.total_words
         return max(self.alpha - (self.alpha - self.min_alpha) * frac, self.min_alpha)
+
+    def _next_job(self) -> tuple[int, int] | None:
+        stop = self.model.stop_requested
+        with self.cond:
+            while self.paused and not stop.is_set() and self.error is None:
+                self.cond.wait(0.1)
+            if stop.is_set() or self.error is not None or self.next_job >= len(self.jobs):
+                return None
+            job = self.jobs[self.next_job]
+            self.next_job += 1
+            self.busy += 1
+            return job
 
     def _worker(self) -> None:
         model, p, enc = self.model, self.model.params, self.encoded
@@ -496,37 +719,52 @@ class _Run:
         sampler = model._sampler_arrays()
         keep = keep_probabilities(model.vocab.counts, p.sample)
         try:
-            while not model.stop_requested.is_set():
-                with self.lock:
-                    if self.next_job >= len(self.jobs) or self.error is not None:
-                        return
-                    epoch, chunk = self.jobs[self.next_job]
-                    self.next_job += 1
-                ids = enc.read(chunk)
-                state = stream_seed(p.seed, model.epochs_trained + epoch, chunk)
-                before = epoch * enc.n_words + int(enc.chunk_words[chunk])
-                loss, preds, words = train_chunk(
-                    ids, cfg, weights, tree, sampler, keep, np.float32(self.alpha),
-                    np.float32(self.min_alpha), before, self.total_words, state, H, dH, scratch,
-                )  # fmt: skip
-                if not math.isfinite(loss):
-                    raise TrainingError(
-                        f"training diverged (loss is {loss}) in epoch {epoch + 1}; lower alpha "
-                        f"(now {self.alpha})"
-                    )
-                with self.lock:
-                    self.loss[epoch] += loss
-                    self.predictions[epoch] += preds
-                    self.words[epoch] += words
-                    self.chunks_done[epoch] += 1
+            while (job := self._next_job()) is not None:
+                epoch, chunk = job
+                try:
+                    ids = enc.read(chunk)
+                    state = stream_seed(p.seed, self.epoch_base + epoch, chunk)
+                    before = epoch * enc.n_words + int(enc.chunk_words[chunk])
+                    loss, preds, words = train_chunk(
+                        ids, cfg, weights, tree, sampler, keep, np.float32(self.alpha),
+                        np.float32(self.min_alpha), before, self.total_words, state, H, dH,
+                        scratch,
+                    )  # fmt: skip
+                    if not math.isfinite(loss):
+                        raise _Diverged(
+                            f"training diverged (loss is {loss}) in epoch {epoch + 1}; lower "
+                            f"alpha (now {self.alpha})"
+                        )
+                    with self.cond:
+                        self.loss[epoch] += loss
+                        self.predictions[epoch] += preds
+                        self.words[epoch] += words
+                        self.chunks_done[epoch] += 1
+                finally:
+                    with self.cond:
+                        self.busy -= 1
+                        self.cond.notify_all()
         except BaseException as exc:  # reported by the calling thread
-            with self.lock:
-                self.error = exc
+            with self.cond:
+                if self.error is None:
+                    self.error = exc
+        finally:
+            with self.cond:
+                self.running -= 1
+                self.cond.notify_all()
+
+    def _wait_for_workers(self) -> None:
+        # Not Thread.join: on Python <= 3.11 a join interrupted by Ctrl-C can mark a thread
+        # dead while it still runs (CPython issue 90882), and a checkpoint taken then would
+        # count a chunk as finished before its update is applied.
+        with self.cond:
+            while self.running > 0:
+                self.cond.wait(0.1)
 
     def _progress(self, epoch: int, t0: float, epoch_end: bool = False) -> Progress:
         """Progress of ``epoch``; at its end, words and alpha are those of its last chunk even
         if other workers have moved on to the next epoch."""
-        with self.lock:
+        with self.cond:
             words = int(self.words[: epoch + 1].sum() if epoch_end else self.words.sum())
             loss, preds = self.loss[epoch], self.predictions[epoch]
         elapsed = time.perf_counter() - t0
@@ -536,58 +774,147 @@ class _Run:
             loss=float(loss / preds) if preds else float("nan"), elapsed=elapsed,
         )  # fmt: skip
 
+    def _report_epochs(self, t0: float) -> None:
+        model = self.model
+        n_chunks = self.encoded.n_chunks
+        while self.reported < self.epochs and self.chunks_done[self.reported] == n_chunks:
+            prog = self._progress(self.reported, t0, epoch_end=True)
+            model.loss_history.append(prog.loss)
+            model.epoch_history.append(prog)
+            logger.info(
+                "epoch %d/%d: loss %.4f, %.0f words/s, alpha %.5f",
+                self.reported + 1, self.epochs, prog.loss, prog.words_per_sec, prog.alpha,
+            )  # fmt: skip
+            self.reported += 1
+            for cb in self.callbacks:
+                cb.on_epoch_end(model, prog)
+
+    # ----------------------------------------------------------------------- checkpoints
+    def _pause(self) -> bool:
+        """Stop handing out jobs and wait until no worker is inside a chunk."""
+        with self.cond:
+            self.paused = True
+            while self.busy > 0 and self.error is None:
+                self.cond.wait(0.05)
+            return self.error is None
+
+    def _unpause(self) -> None:
+        with self.cond:
+            self.paused = False
+            self.cond.notify_all()
+
+    def _save_checkpoint(self, t0: float) -> None:
+        """Save the run's state; the workers must be paused or finished."""
+        model = self.model
+        weights = model._weights()
+        if not _all_finite(weights):
+            raise _Diverged("training diverged: the weights are no longer finite")
+        st = self.state
+        st.next_job = self.next_job
+        st.reported = self.reported
+        st.loss = self.loss.tolist()
+        st.predictions = self.predictions.tolist()
+        st.words = self.words.tolist()
+        st.chunks_done = self.chunks_done.tolist()
+        st.elapsed = time.perf_counter() - t0
+        st.epoch_history = [dataclasses.asdict(h) for h in model.epoch_history]
+        arrays, meta = model._native_payload()
+        meta["epochs_trained"] = self.epoch_base + self.reported
+        meta["checkpoint"] = st.to_meta()
+        t = time.perf_counter()
+        save_native(self.checkpoint, arrays, meta)
+        logger.debug("checkpoint %s saved in %.2fs", self.checkpoint, time.perf_counter() - t)
+        for cb in self.callbacks:
+            hook = getattr(cb, "on_checkpoint", None)
+            if hook is not None:
+                hook(model, self.checkpoint)
+
+    def _restore(self, snapshot: _Snapshot) -> None:
+        """Put the model back as the run found it (after a divergence)."""
+        model = self.model
+        snapshot.restore(model._weights())
+        del model.loss_history[self.history_at_start :]
+        del model.epoch_history[self.epoch_history_at_start :]
+        self.reported = self.reported_at_start
+
     def execute(self) -> list[float]:
         model = self.model
         model.stop_requested.clear()
         for cb in self.callbacks:
             cb.on_train_begin(model)
-        t0 = time.perf_counter()
+        snapshot = _Snapshot(model._weights())
+        t0 = time.perf_counter() - self.elapsed_before
         threads = [
             threading.Thread(target=self._worker, name=f"w2v-worker-{i}", daemon=True)
             for i in range(self.workers)
         ]
+        self.running = len(threads)
         for t in threads:
             t.start()
-        n_chunks = self.encoded.n_chunks
-        reported = 0  # epochs already reported
-        last_report = t0
-        losses: list[float] = []
+        last_report = last_checkpoint = time.perf_counter()
+        checkpoint_jobs = self.next_job
         try:
             while True:
-                alive = any(t.is_alive() for t in threads)
-                while reported < self.epochs and self.chunks_done[reported] == n_chunks:
-                    prog = self._progress(reported, t0, epoch_end=True)
-                    losses.append(prog.loss)
-                    model.loss_history.append(prog.loss)
-                    model.epoch_history.append(prog)
-                    logger.info(
-                        "epoch %d/%d: loss %.4f, %.0f words/s, alpha %.5f",
-                        reported + 1, self.epochs, prog.loss, prog.words_per_sec, prog.alpha,
-                    )  # fmt: skip
-                    for cb in self.callbacks:
-                        cb.on_epoch_end(model, prog)
-                    reported += 1
+                with self.cond:
+                    alive = self.running > 0
+                self._report_epochs(t0)
                 if not alive:
                     break
                 now = time.perf_counter()
-                if now - last_report >= self.report_delay and reported < self.epochs:
+                if now - last_report >= self.report_delay and self.reported < self.epochs:
                     last_report = now
-                    prog = self._progress(reported, t0)
+                    prog = self._progress(self.reported, t0)
                     for cb in self.callbacks:
                         cb.on_progress(model, prog)
-                threads[0].join(timeout=0.05)
-        except KeyboardInterrupt:
-            model.stop()
-            for t in threads:
-                t.join()
+                due = now - last_checkpoint >= self.checkpoint_every or (
+                    self.checkpoint_every_chunks is not None
+                    and self.next_job - checkpoint_jobs >= self.checkpoint_every_chunks
+                )
+                if self.checkpoint and due and self.next_job < len(self.jobs):
+                    try:
+                        if self._pause():
+                            self._save_checkpoint(t0)
+                    except _Diverged as exc:
+                        with self.cond:
+                            self.error = self.error or exc
+                    finally:
+                        self._unpause()
+                    last_checkpoint = time.perf_counter()
+                    checkpoint_jobs = self.next_job
+                time.sleep(0.05)  # (a sleep is interrupted cleanly by Ctrl-C, unlike a join)
+        except BaseException:
+            model.stop()  # Ctrl-C, or a callback failed: workers end after their chunk
             raise
         finally:
+            self._unpause()
+            self._wait_for_workers()
             for t in threads:
                 t.join()
-            model.epochs_trained += reported
-            model.wv.vectors = model.wv.vectors  # invalidate cached norms
-            for cb in self.callbacks:
-                cb.on_train_end(model)
+            try:
+                self._finish(snapshot, t0)
+            finally:
+                snapshot.close()
+                model.epochs_trained = self.epoch_base + self.reported
+                model.wv.vectors = model.wv.vectors  # invalidate cached norms
+                for cb in self.callbacks:
+                    cb.on_train_end(model)
         if self.error is not None:
             raise self.error
-        return losses
+        return model.loss_history[self.history_at_start - self.reported_at_start :]
+
+    def _finish(self, snapshot: _Snapshot, t0: float) -> None:
+        """After the workers ended: report, check the weights, write the last checkpoint."""
+        diverged = isinstance(self.error, _Diverged)
+        if not diverged and not _all_finite(self.model._weights()):
+            # fastmath kernels need not turn every NaN weight into a NaN loss
+            self.error = _Diverged("training diverged: the weights are no longer finite")
+            diverged = True
+        if diverged:
+            self._restore(snapshot)
+            msg = f"{self.error}; the weights were restored to their values before this run"
+            self.error = TrainingError(msg)
+            logger.error("%s", msg)
+            return
+        self._report_epochs(t0)
+        if self.checkpoint and self.error is None:
+            self._save_checkpoint(t0)
