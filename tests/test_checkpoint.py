@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from conftest import real_words
+from w2v.callbacks import Callback
 from w2v.checkpoint import RunState
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError
 from w2v.formats import load_native
@@ -147,18 +148,9 @@ def test_sigkill_while_two_workers_train_then_resume_trains_every_word(corpus_fi
 
 
 def test_stop_writes_a_final_checkpoint_that_resumes_exactly(corpus_file, straight, tmp_path):
-    class StopAfterFirstEpoch:
-        def on_train_begin(self, model):
-            pass
-
-        def on_progress(self, model, progress):
-            pass
-
+    class StopAfterFirstEpoch(Callback):
         def on_epoch_end(self, model, progress):
             model.stop()
-
-        def on_train_end(self, model):
-            pass
 
     ckpt = tmp_path / "ckpt.w2v"
     model = Word2Vec(**EXACT)

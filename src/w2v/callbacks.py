@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,6 +61,9 @@ class Callback:
 
     def on_epoch_end(self, model: Word2Vec, progress: Progress) -> None:
         """When every chunk of an epoch has been trained."""
+
+    def on_checkpoint(self, model: Word2Vec, path: str | os.PathLike) -> None:
+        """After a checkpoint was written to ``path`` (workers paused, state consistent)."""
 
     def on_train_end(self, model: Word2Vec) -> None:
         """After the last epoch, or after training was stopped."""

@@ -825,9 +825,7 @@ class _Run:
         save_native(self.checkpoint, arrays, meta)
         logger.debug("checkpoint %s saved in %.2fs", self.checkpoint, time.perf_counter() - t)
         for cb in self.callbacks:
-            hook = getattr(cb, "on_checkpoint", None)
-            if hook is not None:
-                hook(model, self.checkpoint)
+            cb.on_checkpoint(model, self.checkpoint)
 
     def _restore(self, snapshot: _Snapshot) -> None:
         """Put the model back as the run found it (after a divergence)."""
