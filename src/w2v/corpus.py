@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from w2v.errors import CorpusError, ParameterError
-from w2v.tokenizer import first_invalid_utf8, last_cut, next_token
+from w2v.tokenizer import count_tokens, first_invalid_utf8, last_cut, next_token
 from w2v.vocabulary import Vocabulary, find_slot, fnv1a
 
 BLOCK_BYTES = 1 << 22
@@ -189,25 +189,13 @@ def _check_unchanged(path: Path, before: tuple[int, int, int, int]) -> None:
 def _sentences_to_block(lines: list[str], expected: int, last_number: int) -> np.ndarray:
     data = ("\n".join(lines) + "\n").encode("utf-8", errors="replace")
     arr = np.frombuffer(data, dtype=np.uint8)
-    found = _count_tokens(arr, arr.shape[0])
+    found = count_tokens(arr, arr.shape[0])
     if found != expected:
         raise CorpusError(
             f"sentences up to number {last_number}: {expected} tokens given but {found} found "
             "after joining; a token is empty or contains whitespace"
         )
     return arr
-
-
-@njit(nogil=True, cache=True)
-def _count_tokens(buf, n):
-    pos = 0
-    count = 0
-    while True:
-        s, e, _ = next_token(buf, pos, n)
-        if s >= n:
-            return count
-        count += 1
-        pos = e
 
 
 @njit(nogil=True, cache=True)

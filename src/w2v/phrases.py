@@ -36,8 +36,8 @@ from numba import njit
 from w2v.atomic import atomic_write
 from w2v.corpus import Corpus
 from w2v.errors import ParameterError
-from w2v.tokenizer import last_cut, next_token
-from w2v.vocabulary import WordTable, find_slot, fnv1a
+from w2v.tokenizer import count_tokens, last_cut, next_token
+from w2v.vocabulary import WordTable, find_slot, fnv1a, insert_word
 
 logger = logging.getLogger(__name__)
 
@@ -148,14 +148,9 @@ def _count_block(
             counts[w] += 1
         else:
             w = n_words
-            slots[j] = w
-            hashes[w] = h
-            starts[w] = n_bytes
-            lens[w] = length
-            counts[w] = 1
-            key_bytes[n_bytes : n_bytes + length] = buf[s:e]
-            n_bytes += length
-            n_words += 1
+            n_words, n_bytes = insert_word(
+                slots, j, hashes, starts, lens, counts, key_bytes, n_words, n_bytes, buf, s, e, h
+            )
         if prev >= 0:
             key = _pair_key(prev, w)
             p = _pair_slot(pairs, key)
@@ -577,7 +572,7 @@ class Phrases:
         with atomic_write(Path(out), "wb") as f:
             for block in self.transform_blocks(corpus):
                 f.write(memoryview(block))
-                tokens += _count_tokens(block)
+                tokens += int(count_tokens(block, block.shape[0]))
         return tokens
 
     def export_phrases(self) -> dict[str, tuple[int, float]]:
@@ -586,22 +581,6 @@ class Phrases:
         for stage in self.stages:
             out.update(stage.phrases)
         return out
-
-
-@njit(nogil=True, cache=True)
-def _count_tokens_nb(buf, n):
-    pos = 0
-    count = 0
-    while True:
-        s, e, _ = next_token(buf, pos, n)
-        if s >= n:
-            return count
-        count += 1
-        pos = e
-
-
-def _count_tokens(block: np.ndarray) -> int:
-    return int(_count_tokens_nb(block, block.shape[0]))
 
 
 class PhrasedCorpus:

@@ -122,3 +122,16 @@ def last_cut(buf: np.ndarray, n: int) -> int:
             return i + 1
         i -= 1
     return 0
+
+
+@njit(nogil=True, cache=True)
+def count_tokens(buf: np.ndarray, n: int) -> int:
+    """Number of tokens in ``buf[:n]``."""
+    pos = 0
+    count = 0
+    while True:
+        s, e, _ = next_token(buf, pos, n)
+        if s >= n:
+            return count
+        count += 1
+        pos = e

@@ -61,6 +61,20 @@ def find_slot(
         j = (j + np.uint64(1)) & mask
 
 
+@njit(nogil=True, cache=True, inline="always")
+def insert_word(slots, j, hashes, starts, lens, counts, key_bytes, n_words, n_bytes, buf, s, e, h):
+    """Store ``buf[s:e]`` (hash ``h``) as word ``n_words`` in empty slot ``j`` with count 1;
+    the caller has checked capacity. Returns the new ``(n_words, n_bytes)``."""
+    length = e - s
+    slots[j] = n_words
+    hashes[n_words] = h
+    starts[n_words] = n_bytes
+    lens[n_words] = length
+    counts[n_words] = 1
+    key_bytes[n_bytes : n_bytes + length] = buf[s:e]
+    return n_words + 1, n_bytes + length
+
+
 @njit(nogil=True, cache=True)
 def _count_block(buf, n, pos, slots, hashes, starts, lens, counts, key_bytes, n_words, n_bytes):
     """Count the tokens of ``buf[pos:n]`` into the table.
@@ -85,14 +99,9 @@ def _count_block(buf, n, pos, slots, hashes, starts, lens, counts, key_bytes, n_
             length = e - s
             if n_words >= cap_words or n_words >= max_load or n_bytes + length > cap_bytes:
                 return s, n_words, n_bytes, n_tokens, True
-            slots[j] = n_words
-            hashes[n_words] = h
-            starts[n_words] = n_bytes
-            lens[n_words] = length
-            counts[n_words] = 1
-            key_bytes[n_bytes : n_bytes + length] = buf[s:e]
-            n_bytes += length
-            n_words += 1
+            n_words, n_bytes = insert_word(
+                slots, j, hashes, starts, lens, counts, key_bytes, n_words, n_bytes, buf, s, e, h
+            )
         n_tokens += 1
         pos = e
 
