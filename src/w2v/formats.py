@@ -26,6 +26,8 @@ from typing import IO, Any
 
 import numba
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from w2v.atomic import atomic_write
 from w2v.errors import FormatError, ParameterError
@@ -247,6 +249,26 @@ def _drop_duplicates(
 # --------------------------------------------------------------------------------------
 
 
+@intrinsic
+def _copy_bytes(typingctx, dst, dst_offset, src, src_offset, nbytes):  # pragma: no cover
+    """``memcpy(dst.data + dst_offset, src.data + src_offset, nbytes)`` for compiled code.
+
+    Both arrays must be C-contiguous ``uint8`` and the ranges in bounds (the caller checks).
+    An LLVM intrinsic rather than a ctypes call, so functions using it stay cacheable.
+    """
+    sig = types.void(dst, dst_offset, src, src_offset, nbytes)
+
+    def codegen(context, builder, signature, args):
+        dst_arr = context.make_array(signature.args[0])(context, builder, args[0])
+        src_arr = context.make_array(signature.args[2])(context, builder, args[2])
+        to = builder.gep(dst_arr.data, [args[1]])
+        frm = builder.gep(src_arr.data, [args[3]])
+        cgutils.raw_memcpy(builder, to, frm, args[4], 1)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @numba.njit(cache=True, nogil=True)
 def _scan_binary(buf, pos, n, rec_bytes, out, word_starts, word_ends, copy):  # pragma: no cover
     """Walk `n` binary records from `pos`; copy vector bytes into `out` if `copy`.
@@ -267,7 +289,8 @@ def _scan_binary(buf, pos, n, rec_bytes, out, word_starts, word_ends, copy):  # 
         word_ends[i] = pos
         pos += 1
         if copy:
-            out[i, :] = buf[pos : pos + rec_bytes]
+            # memcpy: slice assignment (or a byte loop) runs at a quarter of memcpy's speed.
+            _copy_bytes(out, i * rec_bytes, buf, pos, rec_bytes)
         pos += rec_bytes
     return n, pos
 
@@ -532,7 +555,9 @@ def _read_binary(
     starts = np.zeros(n, dtype=np.int64)
     ends = np.zeros(n, dtype=np.int64)
     vectors = _empty_large((n, dim), "<f4")
-    found, end = _scan_binary(buf, pos, n, rec_bytes, vectors.view(np.uint8), starts, ends, True)
+    out = vectors.view(np.uint8)
+    assert out.flags.c_contiguous  # _copy_bytes writes at raw byte offsets
+    found, end = _scan_binary(buf, pos, n, rec_bytes, out, starts, ends, True)
     if found < n:
         raise _fail(path, f"truncated binary word2vec file: expected {n} vectors, found {found}")
     if n and np.any(ends == starts):
