@@ -176,6 +176,10 @@ def _mapped(path: PathLike) -> Iterator[np.ndarray]:
                 mm.close()
 
 
+#: Largest vector dimension a word2vec file may declare (word2vec.c itself uses a C int).
+_MAX_DIM = 2**31 - 1
+
+
 def _parse_header(path: PathLike, buf: np.ndarray) -> tuple[int, int, int]:
     """Parse ``"<count> <dim>\\n"``; return (count, dim, offset of the first record)."""
     head = buf[:4096].tobytes()
@@ -191,6 +195,9 @@ def _parse_header(path: PathLike, buf: np.ndarray) -> tuple[int, int, int]:
         raise _fail(path, bad) from None
     if count < 0 or dim < 1:
         raise _fail(path, f"header declares {count} vectors of dimension {dim}; need >= 0 and >= 1")
+    if dim > _MAX_DIM:
+        # Bounded so that sizes computed from it fit in int64 (compiled code, numpy shapes).
+        raise _fail(path, f"header declares dimension {dim}; at most {_MAX_DIM} is supported")
     return count, dim, end + 1
 
 
@@ -623,6 +630,14 @@ def _read_text(
                     f"{lines} lines follow the header (which declares {declared} x {dim} values "
                     f"in {remaining} bytes)",
                 )
+            if remaining < 2 * dim + 1:
+                # Not even one line fits: a forged dimension. Refuse here rather than map a
+                # row of `dim` floats (otherwise parsing names the first bad line).
+                raise _fail(
+                    path,
+                    f"truncated or corrupt text word2vec file: expected {n} vectors of {dim} "
+                    f"values, but the {remaining} bytes after the header cannot hold them",
+                )
     # Never allocate more rows than the bytes could hold; parsing reports what is wrong.
     vectors = _empty_large((min(n, (size - pos) // (2 * dim + 1) + 1), dim), np.float32)
     word_parts: list[bytes] = []
@@ -927,6 +942,37 @@ def save_native(path: PathLike, arrays: dict[str, np.ndarray], meta: dict[str, A
             pos = entry["offset"] + entry["nbytes"]
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_entry(path: PathLike, entry: Any) -> tuple[str, np.dtype, tuple[int, ...], int, int]:
+    """Validate one array entry of a native header: (name, dtype, shape, offset, nbytes)."""
+    bad = f"corrupt native header entry {str(entry)[:200]}"
+    if not isinstance(entry, dict) or not {"name", "dtype", "shape", "offset", "nbytes"} <= set(
+        entry
+    ):
+        raise _fail(path, f"{bad}: needs name, dtype, shape, offset and nbytes")
+    name, shape = entry["name"], entry["shape"]
+    if not isinstance(name, str) or not name:
+        raise _fail(path, f"{bad}: the name must be a non-empty string")
+    if not isinstance(shape, list) or not all(_is_int(s) and s >= 0 for s in shape):
+        raise _fail(path, f"{bad}: the shape must be a list of integers >= 0")
+    if not (_is_int(entry["offset"]) and _is_int(entry["nbytes"]) and entry["nbytes"] >= 0):
+        raise _fail(path, f"{bad}: offset and nbytes must be integers")
+    try:
+        if not isinstance(entry["dtype"], str):
+            raise TypeError("not a string")
+        dtype = np.dtype(entry["dtype"])
+    except (TypeError, ValueError, SyntaxError) as exc:
+        raise _fail(path, f"{bad}: bad dtype ({exc})") from None
+    # Only what save_native writes: plain numbers and booleans (an object dtype would
+    # turn file bytes into pointers; structured or sub-array dtypes change the shape).
+    if dtype.kind not in "biufc" or dtype.fields is not None or dtype.subdtype is not None:
+        raise _fail(path, f"array {name!r}: unsupported dtype {dtype.str}")
+    return name, dtype, tuple(shape), entry["offset"], entry["nbytes"]
+
+
 def _read_native_header(path: PathLike, fh: IO[bytes], size: int) -> dict[str, Any]:
     prefix = fh.read(_PREFIX)
     if len(prefix) < 8 or prefix[:8] != NATIVE_MAGIC:
@@ -947,20 +993,21 @@ def _read_native_header(path: PathLike, fh: IO[bytes], size: int) -> dict[str, A
         )
     try:
         header = json.loads(fh.read(header_len).decode("utf-8"))
+        if not isinstance(header, dict):
+            raise TypeError("the header must be a JSON object")
         meta, entries = header["meta"], header["arrays"]
         if not isinstance(entries, list) or not isinstance(meta, dict):
             raise TypeError("'arrays' must be a list and 'meta' an object")
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise _fail(path, f"corrupt native header: {exc}") from None
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        # (ValueError covers JSONDecodeError; RecursionError comes from deeply nested JSON.)
+        raise _fail(path, f"corrupt native header: {str(exc)[:200]}") from None
+    names: set[str] = set()
     for entry in entries:
-        try:
-            dtype = np.dtype(entry["dtype"])
-            shape = tuple(int(s) for s in entry["shape"])
-            offset, nbytes = int(entry["offset"]), int(entry["nbytes"])
-            name = entry["name"]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _fail(path, f"corrupt native header entry {entry!r}: {exc}") from None
-        if any(s < 0 for s in shape) or nbytes != dtype.itemsize * int(np.prod(shape)):
+        name, dtype, shape, offset, nbytes = _parse_entry(path, entry)
+        if name in names:
+            raise _fail(path, f"array {name!r} appears twice in the header")
+        names.add(name)
+        if nbytes != dtype.itemsize * math.prod(shape):
             raise _fail(path, f"array {name!r}: shape {shape} does not match {nbytes} bytes")
         if offset % _ALIGN or offset < _PREFIX + header_len:
             raise _fail(path, f"array {name!r}: invalid offset {offset}")
@@ -1010,13 +1057,13 @@ def load_native(path: PathLike, mmap: bool = True) -> tuple[dict[str, np.ndarray
         arrays: dict[str, np.ndarray] = {}
         for entry in header["arrays"]:
             name, dtype, shape, offset = entry.pop("_parsed")
-            if int(np.prod(shape)) == 0:
+            if math.prod(shape) == 0:
                 arrays[name] = np.zeros(shape, dtype=dtype)  # mmap cannot map 0 bytes
             elif mmap:
                 mapped = np.memmap(path, dtype=dtype, mode="c", offset=offset, shape=shape)
                 arrays[name] = mapped.reshape(shape)  # memmap turns shape () into (1,)
             else:
                 fh.seek(offset)
-                count = int(np.prod(shape))
+                count = math.prod(shape)
                 arrays[name] = np.fromfile(fh, dtype=dtype, count=count).reshape(shape)
     return arrays, header["meta"]
