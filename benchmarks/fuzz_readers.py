@@ -1,7 +1,7 @@
 """Nightly-style fuzzing of every file reader (issue 6).
 
 Usage: PYTHONPATH=src python benchmarks/fuzz_readers.py [--examples 100000] [--seed 0]
-       [--readers text,binary,...] [--keep-failures DIR]
+       [--readers text,binary,...] [--keep-failures DIR] [--atheris]
 
 Generates inputs with the same generators as ``tests/test_fuzz_readers.py`` (random bytes
 and format-aware mutations of valid files), spread evenly over the readers, and checks the
@@ -30,12 +30,55 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import test_fuzz_readers as fuzz  # noqa: E402 - the generators live with the tests
 
 
+def run_atheris(names: list[str], runs: int, work: str) -> int:
+    """Coverage-guided fuzzing with atheris (libFuzzer): the first byte picks the reader.
+
+    Stops at the first escaping exception other than the known word2vec.py ones (libFuzzer
+    prints the input and saves it as crash-*); ``runs`` bounds the number of inputs.
+    """
+    import atheris  # optional: pip install atheris
+
+    seeds = fuzz.make_seeds(work)
+    corpus = Path(tempfile.mkdtemp(prefix="w2v-atheris-corpus-"))
+    for r, name in enumerate(names):
+        for j, data in enumerate(seeds[fuzz.READERS[name][1]]):
+            (corpus / f"{name}-{j}").write_bytes(bytes([r]) + data)
+
+    def one_input(data: bytes) -> None:
+        if not data:
+            return
+        name = names[data[0] % len(names)]
+        try:
+            fuzz.run_one(name, data[1:], work)
+        except Exception as exc:
+            if not fuzz.in_word2vec_py(exc):
+                raise
+
+    # Compile every numba kernel first: instrument_all() rewrites Python bytecode, which numba
+    # cannot compile afterwards (already compiled signatures keep working).
+    rnd = random.Random(0)
+    for i in range(2000):
+        name = names[i % len(names)]
+        try:
+            fuzz.run_one(name, fuzz.generate(fuzz.READERS[name][1], seeds, rnd), work)
+        except Exception:  # noqa: BLE001, S112 - warm-up only
+            continue
+    atheris.instrument_all()  # coverage feedback from w2v's Python code
+    argv = [sys.argv[0], f"-runs={runs}", f"-timeout={fuzz.HANG_SECONDS}", str(corpus)]
+    atheris.Setup(argv, one_input)
+    atheris.Fuzz()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--examples", type=int, default=100_000, help="inputs in total")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--readers", default=",".join(fuzz.READERS))
     parser.add_argument("--keep-failures", default=None)
+    parser.add_argument(
+        "--atheris", action="store_true", help="coverage-guided (libFuzzer) instead of random"
+    )
     args = parser.parse_args()
     names = args.readers.split(",")
     unknown = set(names) - set(fuzz.READERS)
@@ -43,6 +86,8 @@ def main() -> int:
         parser.error(f"unknown reader(s): {', '.join(sorted(unknown))}")
 
     work = tempfile.mkdtemp(prefix="w2v-fuzz-")
+    if args.atheris:
+        return run_atheris(names, args.examples, work)
     keep = Path(args.keep_failures or tempfile.mkdtemp(prefix="w2v-fuzz-failures-"))
     keep.mkdir(parents=True, exist_ok=True)
     seeds = fuzz.make_seeds(work)
