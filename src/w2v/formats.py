@@ -339,8 +339,8 @@ def _pack_binary(blob, offsets, vec_bytes, first, last, out):  # pragma: no cove
 # word2vec C format: text writing (shortest round-trip float32 text, compiled)
 # --------------------------------------------------------------------------------------
 
-# Bytes reserved per formatted value; the longest float32 text is 19 ("-100000.0" style
-# positional output stays below 1e6, scientific needs at most 15).
+# Bytes reserved per formatted value: float32 text is at most 15 bytes ("-0.00012345678",
+# "-1.2345678e-38"; positional output is only used below 1e6).
 _SLOT = 24
 _POW10 = np.array([10.0**k for k in range(23)])  # exact in float64
 _IPOW10 = np.array([10**k for k in range(10)], dtype=np.int64)
@@ -348,7 +348,7 @@ _IPOW10 = np.array([10**k for k in range(10)], dtype=np.int64)
 
 @numba.njit(cache=True, inline="always")
 def _scale10(a, k):  # pragma: no cover - compiled
-    """``a * 10**k`` in correctly rounded steps by exact powers (at most 4 roundings)."""
+    """``a * 10**k`` in correctly rounded steps by exact powers (at most 3 for float32)."""
     while k > 22:
         a *= 1e22
         k -= 22
