@@ -533,7 +533,6 @@ def big_allocations(monkeypatch) -> list[int]:
 FORGED = {
     "text": b"1000000000000 300\nthe " + b"0.5 " * 300 + b"\n",
     "binary": b"1000000000000 300\nthe " + b"\0" * 1200 + b"\n",
-    "text-noheader": b"the " + b"0.5 " * 300 + b"\n",
 }
 
 
