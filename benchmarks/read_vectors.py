@@ -1,12 +1,16 @@
-"""Time reading and writing a word2vec binary file (default 1M words x 300 dims, ~1.2 GB).
+"""Time reading and writing word2vec files (default: binary, 1M words x 300 dims, ~1.2 GB).
 
-Usage: PYTHONPATH=src python benchmarks/read_vectors.py [--words N] [--dim D] [--dir DIR] [--text]
+Usage: PYTHONPATH=src python benchmarks/read_vectors.py [--words N] [--dim D] [--dir DIR]
+       [--text | --text-only] [--repeat R]
 The file is written to --dir (default: the system temp directory) and removed afterwards.
+Each format is written and read --repeat times; every time is printed (the machine may be
+shared, so look at the spread, not one number).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import tempfile
 import time
@@ -22,13 +26,18 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=300)
     parser.add_argument("--dir", default=tempfile.gettempdir())
     parser.add_argument("--text", action="store_true", help="also time the text format")
+    parser.add_argument("--text-only", action="store_true", help="time only the text format")
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
     words = [f"word{i}" for i in range(args.words)]
     vectors = rng.standard_normal((args.words, args.dim), dtype=np.float32)
-    formats = [("binary", True)] + ([("text", False)] if args.text else [])
-    for name, binary in formats:
+    formats = [] if args.text_only else [("binary", True)]
+    formats += [("text", False)] if args.text or args.text_only else []
+    save_word2vec_format(os.path.join(args.dir, f"w2v-warm-{os.getpid()}"), words[:2], vectors[:2])
+    os.remove(os.path.join(args.dir, f"w2v-warm-{os.getpid()}"))  # JIT warm-up
+    for (name, binary), _ in itertools.product(formats, range(args.repeat)):
         path = os.path.join(args.dir, f"w2v-bench-{os.getpid()}.{name}")
         try:
             start = time.perf_counter()

@@ -547,3 +547,50 @@ def test_error_messages_name_the_file(tmp_path):
     with pytest.raises(FormatError) as info:
         load_word2vec_format(path)
     assert re.search(r"some-vectors\.txt", str(info.value))
+
+
+def _text_reference(words: list[str], v: np.ndarray) -> bytes:
+    """The text format written one value at a time with ``str(np.float32)`` (gensim's bytes)."""
+    lines = [f"{len(words)} {v.shape[1]}\n"]
+    lines += [f"{w} {' '.join(str(x) for x in row)}\n" for w, row in zip(words, v, strict=True)]
+    return "".join(lines).encode()
+
+
+def test_bulk_text_writer_matches_str_on_every_kind_of_float32(tmp_path):
+    # The compiled formatter must give exactly str(np.float32(v)) for any bit pattern: random
+    # bits (NaN and infinities included), neighbours of powers of 2 and 10 (unequal gaps,
+    # digit-count changes), subnormals, the positional/scientific switch at 1e-4 and 1e6.
+    rng = np.random.default_rng(2024)
+    edges = [10.0**k for k in range(-45, 39)] + [2.0**k for k in range(-149, 128)]
+    edges += [1e-4, 1e6, 3.4028235e38, 0.1, 0.5, 7.0]
+    near = np.concatenate(
+        [np.arange(-40, 40) + int(np.float32(x).view(np.uint32)) for x in edges]
+    ).clip(0, 0x7F800000)
+    bits = np.concatenate(
+        [
+            rng.integers(0, 2**32, 100_000, dtype=np.uint64),
+            near,
+            near | (1 << 31),
+            np.arange(0, 2000),
+            [0, 1 << 31, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00001],
+        ]
+    ).astype(np.uint32)
+    bits = np.concatenate([bits, np.zeros(-bits.size % 64, np.uint32)])
+    v = bits.view(np.float32).reshape(-1, 64)
+    words = [f"w{i}" for i in range(v.shape[0])]
+    path = tmp_path / "v.txt"
+    save_word2vec_format(path, words, v)
+    assert path.read_bytes() == _text_reference(words, v)
+
+
+def test_bulk_text_writer_blocks_and_float64_input(tmp_path):
+    # Many blocks (rows per block depends on dim) and float64 input cast to float32 first.
+    rng = np.random.default_rng(5)
+    v64 = rng.standard_normal((3000, 300)) * 10.0 ** rng.integers(-8, 8, (3000, 1))
+    words = [f"w{i}" for i in range(3000)]
+    path = tmp_path / "v.txt"
+    save_word2vec_format(path, words, v64)
+    assert path.read_bytes() == _text_reference(words, v64.astype(np.float32))
+    got_words, got = load_word2vec_format(path)
+    assert got_words == words
+    np.testing.assert_array_equal(got, v64.astype(np.float32))

@@ -309,3 +309,92 @@ def test_save_load_wrappers(kv, tmp_path, binary):
     assert len(limited) == 10
     theirs = GensimKV.load_word2vec_format(str(path), binary=binary)
     np.testing.assert_array_equal(theirs.vectors, kv.vectors)
+
+
+# ------------------------------------------------------------------ query edge cases (issue 6)
+
+
+def test_unknown_word_in_every_query_method(kv):
+    # A clear KeyError naming the word, from every entry point, before any work is done.
+    for call in (
+        lambda: kv.most_similar(["w1"], ["zebra"]),
+        lambda: kv.most_similar([("zebra", 2.0)]),
+        lambda: kv.most_similar_cosmul(["w1", "zebra"]),
+        lambda: kv.similar_by_word("zebra"),
+        lambda: kv.distance("zebra", "w1"),
+        lambda: kv.n_similarity(["w1"], ["zebra"]),
+        lambda: kv.doesnt_match(["w1", "w2", "zebra"]),
+    ):
+        with pytest.raises(KeyError, match="word 'zebra' not in vocabulary"):
+            call()
+    # Batched: the message also says which query.
+    with pytest.raises(KeyError, match="query 2: word 'zebra' not in vocabulary"):
+        kv.most_similar_batch([["w1"], ["w2"], ["w3", "zebra"]])
+    with pytest.raises(KeyError, match="query 1: word 'zebra'"):
+        kv.most_similar_batch([["w1"], ["w2"]], [[], ["zebra"]])
+
+
+def test_empty_inputs(kv):
+    assert kv.most_similar_batch([]) == []  # no queries: no answers
+    assert kv.most_similar_batch([], []) == []
+    with pytest.raises(ParameterError, match="query 1: positive and negative are both empty"):
+        kv.most_similar_batch([["w1"], []], [[], None])
+    with pytest.raises(ParameterError, match="both empty"):
+        kv.most_similar_cosmul([], [])
+    with pytest.raises(ParameterError, match="both empty"):
+        kv.most_similar(None, None)
+    with pytest.raises(ParameterError, match="non-empty"):
+        kv.n_similarity([], [])
+    with pytest.raises(ParameterError, match="topn must be >= 1"):
+        kv.most_similar_batch([["w1"]], topn=0)
+    assert kv.most_similar("w1", topn=-3) == []
+    empty = KeyedVectors([], np.zeros((0, 4), np.float32))
+    assert empty.most_similar([np.ones(4, np.float32)]) == []  # nothing to rank
+    assert empty.most_similar_batch([[np.ones(4, np.float32)]]) == [[]]
+
+
+def test_word_both_positive_and_negative_everywhere(kv, gkv):
+    # Documented: contributions cancel, the word stays excluded; nothing left -> ParameterError.
+    batch = kv.most_similar_batch([["w1", "w2"]], [["w1"]], topn=5)[0]
+    single = kv.most_similar(["w1", "w2"], ["w1"], topn=5)
+    assert [w for w, _ in batch] == [w for w, _ in single]
+    assert "w1" not in [w for w, _ in batch]
+    with pytest.raises(ParameterError, match="query 0: the query vector is zero"):
+        kv.most_similar_batch([["w1"]], [["w1"]])
+    # 3CosMul: the word divides its own similarity; gensim gives the same ranking.
+    ours = kv.most_similar_cosmul(["w1", "w2"], ["w1"], topn=5)
+    theirs = gkv.most_similar_cosmul(["w1", "w2"], ["w1"], topn=5)
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    assert "w1" not in [w for w, _ in ours]
+    # Repeating a word counts it twice, as in gensim.
+    ours = kv.most_similar(["w1", "w1", "w2"], topn=5)
+    theirs = gkv.most_similar(["w1", "w1", "w2"], topn=5)
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+
+
+def test_bad_terms_raise_parameter_error(kv):
+    nan = np.full(DIM, np.nan, np.float32)
+    for call, message in (
+        (lambda: kv.most_similar([nan]), "finite"),
+        (lambda: kv.most_similar([np.full(DIM, np.inf, np.float32)]), "finite"),
+        (lambda: kv.most_similar([("w1", "heavy")]), "weights must be numbers"),
+        (lambda: kv.most_similar([("w1", float("nan"))]), "weights must be finite"),
+        (lambda: kv.most_similar([("w1", 1.0, 2.0)]), "pairs"),
+        (lambda: kv.most_similar([17]), "words or vectors"),
+        (lambda: kv.most_similar([np.array(["a"] * DIM)]), "finite numbers"),
+        (lambda: kv.most_similar_batch([[nan]]), "query 0: query vectors must be finite"),
+    ):
+        with pytest.raises(ParameterError, match=message):
+            call()
+
+
+def test_top_k_rows_exclude():
+    scores = np.array([[5.0, 4.0, 3.0, 2.0], [1.0, 2.0, 3.0, 4.0]], np.float32)
+    idx, vals = top_k_rows(scores.copy(), 2, [[0], [3, 2]])
+    assert idx.tolist() == [[1, 2], [1, 0]] and vals.tolist() == [[4.0, 3.0], [2.0, 1.0]]
+    idx, _ = top_k_rows(scores.copy(), 100, [[0, 1, 2, 3], []])  # sorting path
+    assert idx[0, :1].tolist() == [-1] and idx[1, :4].tolist() == [3, 2, 1, 0]
+    with pytest.raises(ParameterError, match="outside"):
+        top_k_rows(scores.copy(), 2, [[4], []])
+    with pytest.raises(ParameterError, match="one entry per row"):
+        top_k_rows(scores.copy(), 2, [[0]])

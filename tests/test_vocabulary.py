@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from w2v.corpus import Corpus
-from w2v.errors import ParameterError
+from w2v.errors import FormatError, ParameterError
 from w2v.vocabulary import Vocabulary, WordTable
 
 
@@ -86,3 +86,38 @@ def test_bad_parameters():
         build([["a"]], min_count=0)
     with pytest.raises(ParameterError, match="max_vocab_size"):
         build([["a"]], max_vocab_size=0)
+
+
+def test_load_word2vec_c_vocab_round_trips_unicode_spaces(tmp_path):
+    # word2vec.c splits on ASCII whitespace only; "a\xa0b" (NBSP) and "x\u2028y" are words.
+    vocab = Vocabulary(["a\xa0b", "x\u2028y", "naïve"], np.array([9, 5, 2]))
+    path = tmp_path / "vocab.txt"
+    vocab.save(path)
+    loaded = Vocabulary.load(path)
+    assert loaded.words == vocab.words and loaded.counts.tolist() == [9, 5, 2]
+    path.write_bytes(b"b 1\r\n\r\na 3\r\n")  # CRLF and blank lines; sorted by count
+    assert Vocabulary.load(path).words == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"the 5\nof\n", r"vocab.txt:2: expected 'word count', got b'of'"),
+        (b"the 5 6\n", "expected 'word count'"),
+        (b"the -5\n", "expected 'word count'"),
+        (b"the \xc2\xb2\n", "expected 'word count'"),  # '²'.isdigit() is True: not a count
+        (b"the 99999999999999999999\n", "count 99999999999999999999 does not fit in int64"),
+        (b"ok 1\nbad\xff 2\n", r"vocab.txt:2: word b'bad\\xff' is not valid UTF-8"),
+        (b"a 2\nb 1\na 1\n", "vocab.txt:3: word 'a' already given on line 1"),
+    ],
+)
+def test_load_bad_vocab_file_raises_format_error(tmp_path, content, message):
+    path = tmp_path / "vocab.txt"
+    path.write_bytes(content)
+    with pytest.raises(FormatError, match=message):
+        Vocabulary.load(path)
+
+
+def test_load_missing_vocab_file(tmp_path):
+    with pytest.raises(FormatError, match="nope.txt: cannot open"):
+        Vocabulary.load(tmp_path / "nope.txt")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import mmap
 import os
 import struct
@@ -25,6 +26,8 @@ from typing import IO, Any
 
 import numba
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from w2v.atomic import atomic_write
 from w2v.errors import FormatError, ParameterError
@@ -173,6 +176,10 @@ def _mapped(path: PathLike) -> Iterator[np.ndarray]:
                 mm.close()
 
 
+#: Largest vector dimension a word2vec file may declare (word2vec.c itself uses a C int).
+_MAX_DIM = 2**31 - 1
+
+
 def _parse_header(path: PathLike, buf: np.ndarray) -> tuple[int, int, int]:
     """Parse ``"<count> <dim>\\n"``; return (count, dim, offset of the first record)."""
     head = buf[:4096].tobytes()
@@ -188,6 +195,9 @@ def _parse_header(path: PathLike, buf: np.ndarray) -> tuple[int, int, int]:
         raise _fail(path, bad) from None
     if count < 0 or dim < 1:
         raise _fail(path, f"header declares {count} vectors of dimension {dim}; need >= 0 and >= 1")
+    if dim > _MAX_DIM:
+        # Bounded so that sizes computed from it fit in int64 (compiled code, numpy shapes).
+        raise _fail(path, f"header declares dimension {dim}; at most {_MAX_DIM} is supported")
     return count, dim, end + 1
 
 
@@ -246,6 +256,26 @@ def _drop_duplicates(
 # --------------------------------------------------------------------------------------
 
 
+@intrinsic
+def _copy_bytes(typingctx, dst, dst_offset, src, src_offset, nbytes):  # pragma: no cover
+    """``memcpy(dst.data + dst_offset, src.data + src_offset, nbytes)`` for compiled code.
+
+    Both arrays must be C-contiguous ``uint8`` and the ranges in bounds (the caller checks).
+    An LLVM intrinsic rather than a ctypes call, so functions using it stay cacheable.
+    """
+    sig = types.void(dst, dst_offset, src, src_offset, nbytes)
+
+    def codegen(context, builder, signature, args):
+        dst_arr = context.make_array(signature.args[0])(context, builder, args[0])
+        src_arr = context.make_array(signature.args[2])(context, builder, args[2])
+        to = builder.gep(dst_arr.data, [args[1]])
+        frm = builder.gep(src_arr.data, [args[3]])
+        cgutils.raw_memcpy(builder, to, frm, args[4], 1)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @numba.njit(cache=True, nogil=True)
 def _scan_binary(buf, pos, n, rec_bytes, out, word_starts, word_ends, copy):  # pragma: no cover
     """Walk `n` binary records from `pos`; copy vector bytes into `out` if `copy`.
@@ -266,7 +296,8 @@ def _scan_binary(buf, pos, n, rec_bytes, out, word_starts, word_ends, copy):  # 
         word_ends[i] = pos
         pos += 1
         if copy:
-            out[i, :] = buf[pos : pos + rec_bytes]
+            # memcpy: slice assignment (or a byte loop) runs at a quarter of memcpy's speed.
+            _copy_bytes(out, i * rec_bytes, buf, pos, rec_bytes)
         pos += rec_bytes
     return n, pos
 
@@ -304,6 +335,210 @@ def _pack_binary(blob, offsets, vec_bytes, first, last, out):  # pragma: no cove
     return k
 
 
+# --------------------------------------------------------------------------------------
+# word2vec C format: text writing (shortest round-trip float32 text, compiled)
+# --------------------------------------------------------------------------------------
+
+# Bytes reserved per formatted value: float32 text is at most 15 bytes ("-0.00012345678",
+# "-1.2345678e-38"; positional output is only used below 1e6).
+_SLOT = 24
+_POW10 = np.array([10.0**k for k in range(23)])  # exact in float64
+_IPOW10 = np.array([10**k for k in range(10)], dtype=np.int64)
+
+
+@numba.njit(cache=True, inline="always")
+def _scale10(a, k):  # pragma: no cover - compiled
+    """``a * 10**k`` in correctly rounded steps by exact powers (at most 3 for float32)."""
+    while k > 22:
+        a *= 1e22
+        k -= 22
+    while k < -22:
+        a /= 1e22
+        k += 22
+    if k >= 0:
+        return a * _POW10[k]
+    return a / _POW10[-k]
+
+
+@numba.njit(cache=True, inline="always")
+def _shortest_digits(b):  # pragma: no cover - compiled
+    """Shortest decimal ``digits * 10**(e10 - p + 1)`` that reads back as the float32 with
+    bits `b` (positive, finite, non-zero); the nearest one if several have that length.
+
+    This is what numpy's Dragon4 prints for ``str(np.float32)``, computed in float64: the
+    float32 and its rounding interval are scaled to 9-digit integers (error < 1e-6 units) and
+    every decision closer than 1e-5 units to a boundary or tie is declined (``digits == -1``)
+    and left to the exact ``str()`` in the caller. That happens for ~1e-5 of ordinary values.
+    Returns ``(digits, p, e10)``.
+    """
+    ef = (b >> 23) & 0xFF
+    mf = b & 0x7FFFFF
+    if ef == 0:  # subnormal: uniform spacing
+        ulp_hi = 2.0**-149
+        a = np.float64(mf) * ulp_hi
+        ulp_lo = ulp_hi
+    else:
+        ulp_hi = 2.0 ** (np.int64(ef) - 150)
+        a = np.float64(mf + 0x800000) * ulp_hi
+        # at a power of two the gap below is half the gap above
+        ulp_lo = ulp_hi * 0.5 if (mf == 0 and ef > 1) else ulp_hi
+    # floor(log10(a)) is floor(e2 * log10(2)) or one more; scaling settles which
+    e10 = (np.int64(math.frexp(a)[1] - 1) * 78913) >> 18
+    sc = _scale10(a, 8 - e10)
+    if sc >= 1e9:
+        e10 += 1
+        sc = _scale10(a, 8 - e10)
+    elif sc < 1e8:
+        e10 -= 1
+        sc = _scale10(a, 8 - e10)
+    if sc == 1e8:
+        if not (0 <= e10 <= 22 and a == _POW10[e10]):
+            return np.int64(-1), 0, e10
+    elif sc - 1e8 < 1e-5 or 1e9 - sc < 1e-5:
+        return np.int64(-1), 0, e10
+    # the open interval of reals that round to this float32, in the same units
+    hi = _scale10(a + 0.5 * ulp_hi, 8 - e10)
+    lo = _scale10(a - 0.5 * ulp_lo, 8 - e10)
+    base = np.int64(np.floor(sc))
+    # If a p-digit decimal lies inside, so does a (p+1)-digit one: walk down from 9 digits
+    # (always enough for float32) until none fits.
+    digits = np.int64(-1)
+    p_best = 0
+    m = np.int64(1)
+    for p in range(9, 0, -1):
+        lower = base // m
+        c_lo = np.float64(lower * m)
+        c_hi = c_lo + np.float64(m)
+        if min(abs(c_lo - lo), abs(c_lo - hi), abs(c_hi - lo), abs(c_hi - hi)) < 1e-5:
+            return np.int64(-1), 0, e10
+        in_lo = lo < c_lo < hi
+        in_hi = lo < c_hi < hi
+        if in_lo and in_hi:
+            d_lo = sc - c_lo
+            d_hi = c_hi - sc
+            if abs(d_lo - d_hi) < 1e-5:
+                return np.int64(-1), 0, e10
+            digits = lower if d_lo < d_hi else lower + 1
+        elif in_lo or in_hi:
+            digits = lower if in_lo else lower + 1
+        else:
+            break
+        p_best = p
+        m *= 10
+    if digits >= _IPOW10[p_best]:  # rounded up to a power of ten (9.96 -> 10)
+        digits //= 10
+        e10 += 1
+    while p_best > 1 and digits % 10 == 0:
+        digits //= 10
+        p_best -= 1
+    return digits, p_best, e10
+
+
+@numba.njit(cache=True, inline="always")
+def _positional(b):  # pragma: no cover - compiled
+    """Whether numpy prints the positive float32 with bits `b` positionally."""
+    ef = (b >> 23) & 0xFF
+    mf = b & 0x7FFFFF
+    if ef == 0:
+        a = np.float64(mf) * 2.0**-149
+    else:
+        a = np.float64(mf + 0x800000) * 2.0 ** (np.int64(ef) - 150)
+    return 1e-4 <= a < 1e6
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _format_float32(bits, out, lens):  # pragma: no cover - compiled
+    """Write ``str(np.float32(v))`` of each value into its ``_SLOT``-byte slot of `out`.
+
+    ``lens[i]`` is the text length, or 0 where the caller must format the value itself
+    (NaN, infinities and the rare values :func:`_shortest_digits` declines).
+    """
+    for i in numba.prange(bits.shape[0]):
+        b = bits[i]
+        o = i * _SLOT
+        k = 0
+        if (b >> 23) & 0xFF == 0xFF:
+            lens[i] = 0
+            continue
+        if b >> 31:
+            out[o] = 45  # '-'
+            k = 1
+        if b & 0x7FFFFFFF == 0:
+            out[o + k] = 48
+            out[o + k + 1] = 46
+            out[o + k + 2] = 48
+            lens[i] = k + 3
+            continue
+        digits, p, e10 = _shortest_digits(b & 0x7FFFFFFF)
+        if digits < 0:
+            lens[i] = 0
+            continue
+        # numpy prints float32 positionally for 1e-4 <= |v| < 1e6 (compared in float64)
+        if _positional(b & 0x7FFFFFFF):
+            if e10 < 0:  # 0.000ddd
+                out[o + k] = 48
+                out[o + k + 1] = 46
+                k += 2
+                for _ in range(-e10 - 1):
+                    out[o + k] = 48
+                    k += 1
+                for j in range(p):
+                    out[o + k] = 48 + (digits // _IPOW10[p - 1 - j]) % 10
+                    k += 1
+            else:
+                for j in range(p):
+                    out[o + k] = 48 + (digits // _IPOW10[p - 1 - j]) % 10
+                    k += 1
+                    if j == e10 and j < p - 1:
+                        out[o + k] = 46
+                        k += 1
+                if e10 >= p - 1:  # ddd000.0
+                    for _ in range(e10 - p + 1):
+                        out[o + k] = 48
+                        k += 1
+                    out[o + k] = 46
+                    out[o + k + 1] = 48
+                    k += 2
+        else:  # d.ddde+XX, at least two exponent digits
+            out[o + k] = 48 + digits // _IPOW10[p - 1]
+            k += 1
+            if p > 1:
+                out[o + k] = 46
+                k += 1
+                for j in range(1, p):
+                    out[o + k] = 48 + (digits // _IPOW10[p - 1 - j]) % 10
+                    k += 1
+            out[o + k] = 101
+            out[o + k + 1] = 45 if e10 < 0 else 43
+            ex = abs(e10)
+            out[o + k + 2] = 48 + ex // 10
+            out[o + k + 3] = 48 + ex % 10
+            k += 4
+        lens[i] = k
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack_text(blob, offsets, first, last, dim, slots, lens, out):  # pragma: no cover
+    """Write lines ``word v1 ... vdim\n`` for rows ``first..last-1`` into `out`."""
+    k = 0
+    v = 0
+    for i in range(first, last):
+        for j in range(offsets[i], offsets[i + 1]):
+            out[k] = blob[j]
+            k += 1
+        for _ in range(dim):
+            out[k] = 32
+            k += 1
+            o = v * _SLOT
+            for j in range(lens[v]):
+                out[k] = slots[o + j]
+                k += 1
+            v += 1
+        out[k] = 10
+        k += 1
+    return k
+
+
 def _read_binary(
     path: PathLike, buf: np.ndarray, limit: int | None, unicode_errors: str
 ) -> tuple[list[str], np.ndarray]:
@@ -327,7 +562,9 @@ def _read_binary(
     starts = np.zeros(n, dtype=np.int64)
     ends = np.zeros(n, dtype=np.int64)
     vectors = _empty_large((n, dim), "<f4")
-    found, end = _scan_binary(buf, pos, n, rec_bytes, vectors.view(np.uint8), starts, ends, True)
+    out = vectors.view(np.uint8)
+    assert out.flags.c_contiguous  # _copy_bytes writes at raw byte offsets
+    found, end = _scan_binary(buf, pos, n, rec_bytes, out, starts, ends, True)
     if found < n:
         raise _fail(path, f"truncated binary word2vec file: expected {n} vectors, found {found}")
     if n and np.any(ends == starts):
@@ -392,6 +629,14 @@ def _read_text(
                     f"truncated or corrupt text word2vec file: expected {n} vectors, but only "
                     f"{lines} lines follow the header (which declares {declared} x {dim} values "
                     f"in {remaining} bytes)",
+                )
+            if remaining < 2 * dim + 1:
+                # Not even one line fits: a forged dimension. Refuse here rather than map a
+                # row of `dim` floats (otherwise parsing names the first bad line).
+                raise _fail(
+                    path,
+                    f"truncated or corrupt text word2vec file: expected {n} vectors of {dim} "
+                    f"values, but the {remaining} bytes after the header cannot hold them",
                 )
     # Never allocate more rows than the bytes could hold; parsing reports what is wrong.
     vectors = _empty_large((min(n, (size - pos) // (2 * dim + 1) + 1), dim), np.float32)
@@ -520,6 +765,35 @@ def load_word2vec_format(
     return _drop_duplicates(path, words, vectors)
 
 
+def _write_text_body(fh: IO[bytes], words: Sequence[str], vec32: np.ndarray) -> None:
+    """Write ``word v1 ... vdim\n`` lines, each value as ``str(np.float32(v))`` (gensim's
+    bytes: the shortest decimal that reads back as the same float32).
+
+    Values are formatted by the compiled :func:`_format_float32` a block at a time; the few
+    it declines (NaN, infinities, near-ties) go through ``str()`` itself, so the output is
+    exactly what formatting one value at a time gives, about ten times faster.
+    """
+    n, dim = vec32.shape
+    blob, offsets = encode_words(words)
+    rows = max(1, (1 << 18) // dim)
+    slots = np.empty(rows * dim * _SLOT, dtype=np.uint8)
+    lens = np.empty(rows * dim, dtype=np.int64)
+    for first in range(0, n, rows):
+        last = min(n, first + rows)
+        values = vec32[first:last].reshape(-1)
+        count = values.size
+        _format_float32(values.view(np.uint32), slots, lens)
+        for i in np.flatnonzero(lens[:count] == 0).tolist():
+            text = str(values[i]).encode("ascii")
+            slots[i * _SLOT : i * _SLOT + len(text)] = np.frombuffer(text, dtype=np.uint8)
+            lens[i] = len(text)
+        size = int(offsets[last] - offsets[first]) + int(lens[:count].sum()) + count + last - first
+        out = np.empty(size, dtype=np.uint8)
+        written = _pack_text(blob, offsets, first, last, dim, slots, lens, out)
+        assert written == size
+        fh.write(out.data)
+
+
 def _check_writable_words(words: Sequence[str], n: int) -> None:
     if len(words) != n:
         raise ParameterError(f"got {len(words)} words for {n} vectors")
@@ -582,15 +856,7 @@ def save_word2vec_format(
                 _pack_binary(blob, offsets, vec_bytes, first, last, out)
                 fh.write(out.data)
         else:
-            rows = max(1, (1 << 16) // dim)
-            for first in range(0, n, rows):
-                block = vec32[first : first + rows]
-                # str() of a numpy float32 is its shortest round-trip repr (what gensim writes).
-                lines = [
-                    f"{w} {' '.join([str(v) for v in row])}\n"
-                    for w, row in zip(words[first : first + rows], block, strict=True)
-                ]
-                fh.write("".join(lines).encode("utf-8"))
+            _write_text_body(fh, words, vec32)
 
 
 # --------------------------------------------------------------------------------------
@@ -676,6 +942,37 @@ def save_native(path: PathLike, arrays: dict[str, np.ndarray], meta: dict[str, A
             pos = entry["offset"] + entry["nbytes"]
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_entry(path: PathLike, entry: Any) -> tuple[str, np.dtype, tuple[int, ...], int, int]:
+    """Validate one array entry of a native header: (name, dtype, shape, offset, nbytes)."""
+    bad = f"corrupt native header entry {str(entry)[:200]}"
+    if not isinstance(entry, dict) or not {"name", "dtype", "shape", "offset", "nbytes"} <= set(
+        entry
+    ):
+        raise _fail(path, f"{bad}: needs name, dtype, shape, offset and nbytes")
+    name, shape = entry["name"], entry["shape"]
+    if not isinstance(name, str) or not name:
+        raise _fail(path, f"{bad}: the name must be a non-empty string")
+    if not isinstance(shape, list) or not all(_is_int(s) and s >= 0 for s in shape):
+        raise _fail(path, f"{bad}: the shape must be a list of integers >= 0")
+    if not (_is_int(entry["offset"]) and _is_int(entry["nbytes"]) and entry["nbytes"] >= 0):
+        raise _fail(path, f"{bad}: offset and nbytes must be integers")
+    try:
+        if not isinstance(entry["dtype"], str):
+            raise TypeError("not a string")
+        dtype = np.dtype(entry["dtype"])
+    except (TypeError, ValueError, SyntaxError) as exc:
+        raise _fail(path, f"{bad}: bad dtype ({exc})") from None
+    # Only what save_native writes: plain numbers and booleans (an object dtype would
+    # turn file bytes into pointers; structured or sub-array dtypes change the shape).
+    if dtype.kind not in "biufc" or dtype.fields is not None or dtype.subdtype is not None:
+        raise _fail(path, f"array {name!r}: unsupported dtype {dtype.str}")
+    return name, dtype, tuple(shape), entry["offset"], entry["nbytes"]
+
+
 def _read_native_header(path: PathLike, fh: IO[bytes], size: int) -> dict[str, Any]:
     prefix = fh.read(_PREFIX)
     if len(prefix) < 8 or prefix[:8] != NATIVE_MAGIC:
@@ -696,20 +993,21 @@ def _read_native_header(path: PathLike, fh: IO[bytes], size: int) -> dict[str, A
         )
     try:
         header = json.loads(fh.read(header_len).decode("utf-8"))
+        if not isinstance(header, dict):
+            raise TypeError("the header must be a JSON object")
         meta, entries = header["meta"], header["arrays"]
         if not isinstance(entries, list) or not isinstance(meta, dict):
             raise TypeError("'arrays' must be a list and 'meta' an object")
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise _fail(path, f"corrupt native header: {exc}") from None
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        # (ValueError covers JSONDecodeError; RecursionError comes from deeply nested JSON.)
+        raise _fail(path, f"corrupt native header: {str(exc)[:200]}") from None
+    names: set[str] = set()
     for entry in entries:
-        try:
-            dtype = np.dtype(entry["dtype"])
-            shape = tuple(int(s) for s in entry["shape"])
-            offset, nbytes = int(entry["offset"]), int(entry["nbytes"])
-            name = entry["name"]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _fail(path, f"corrupt native header entry {entry!r}: {exc}") from None
-        if any(s < 0 for s in shape) or nbytes != dtype.itemsize * int(np.prod(shape)):
+        name, dtype, shape, offset, nbytes = _parse_entry(path, entry)
+        if name in names:
+            raise _fail(path, f"array {name!r} appears twice in the header")
+        names.add(name)
+        if nbytes != dtype.itemsize * math.prod(shape):
             raise _fail(path, f"array {name!r}: shape {shape} does not match {nbytes} bytes")
         if offset % _ALIGN or offset < _PREFIX + header_len:
             raise _fail(path, f"array {name!r}: invalid offset {offset}")
@@ -759,13 +1057,13 @@ def load_native(path: PathLike, mmap: bool = True) -> tuple[dict[str, np.ndarray
         arrays: dict[str, np.ndarray] = {}
         for entry in header["arrays"]:
             name, dtype, shape, offset = entry.pop("_parsed")
-            if int(np.prod(shape)) == 0:
+            if math.prod(shape) == 0:
                 arrays[name] = np.zeros(shape, dtype=dtype)  # mmap cannot map 0 bytes
             elif mmap:
                 mapped = np.memmap(path, dtype=dtype, mode="c", offset=offset, shape=shape)
                 arrays[name] = mapped.reshape(shape)  # memmap turns shape () into (1,)
             else:
                 fh.seek(offset)
-                count = int(np.prod(shape))
+                count = math.prod(shape)
                 arrays[name] = np.fromfile(fh, dtype=dtype, count=count).reshape(shape)
     return arrays, header["meta"]

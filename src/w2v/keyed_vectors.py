@@ -57,10 +57,14 @@ def _check_topn(topn: int | None) -> None:
         raise ParameterError(f"topn must be an int or None, got {topn!r}")
 
 
-def _top_k_impl(scores, k, out_idx, out_val):  # pragma: no cover - compiled
+def _top_k_impl(scores, k, out_idx, out_val, excl_ptr, excl_idx):  # pragma: no cover
     # One pass per row keeping a sorted top-k buffer: O(n) with ~1 compare per element,
     # several times faster than argpartition for the small k used by queries.
     for r in numba.prange(scores.shape[0]):
+        # Excluded candidates (query words) are masked here, by index, inside the parallel
+        # loop: no Python-level fancy indexing per block.
+        for e in range(excl_ptr[r], excl_ptr[r + 1]):
+            scores[r, excl_idx[e]] = -np.inf
         vals = out_val[r]
         idx = out_idx[r]
         for j in range(scores.shape[1]):
@@ -82,7 +86,11 @@ _top_k_serial = numba.njit(cache=True, nogil=True)(_top_k_impl)
 _PARALLEL_MIN_ELEMENTS = 1 << 20
 
 
-def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def top_k_rows(
+    scores: np.ndarray,
+    k: int,
+    exclude: Sequence[Sequence[int]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """The `k` largest entries of each row, best first; equal scores ordered by lower index.
 
     Parameters
@@ -92,6 +100,10 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         entries are never selected.
     k : int
         How many to keep per row (>= 1).
+    exclude : sequence of sequences of int, optional
+        Per row, column indices never to select (all must be ``< scores.shape[1]``). When
+        `scores` is a C-contiguous float32/float64 array it is modified in place (those
+        entries become ``-inf``), which avoids copying a large block.
 
     Returns
     -------
@@ -104,20 +116,36 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     scores = np.ascontiguousarray(scores)
     if scores.dtype not in (np.float32, np.float64):
         scores = scores.astype(np.float64)
-    out_idx = np.full((scores.shape[0], k), -1, dtype=np.int64)
-    out_val = np.full((scores.shape[0], k), -np.inf, dtype=scores.dtype)
+    n_rows = scores.shape[0]
+    if exclude is None:
+        excl_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+        excl_idx = np.zeros(0, dtype=np.int64)
+    else:
+        if len(exclude) != n_rows:
+            raise ParameterError(f"exclude needs one entry per row ({len(exclude)} != {n_rows})")
+        excl_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in exclude], out=excl_ptr[1:])
+        excl_idx = np.fromiter(
+            (i for e in exclude for i in e), dtype=np.int64, count=int(excl_ptr[-1])
+        )
+        if excl_idx.size and (excl_idx.min() < 0 or excl_idx.max() >= scores.shape[1]):
+            raise ParameterError("exclude holds a column index outside the score matrix")
+    out_idx = np.full((n_rows, k), -1, dtype=np.int64)
+    out_val = np.full((n_rows, k), -np.inf, dtype=scores.dtype)
     if k > 64:
         # Insertion into a long buffer gets slow; sort instead (rare: large topn).
+        rows = np.repeat(np.arange(n_rows), np.diff(excl_ptr))
+        scores[rows, excl_idx] = -np.inf
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         vals = np.take_along_axis(scores, order, axis=1)
         ok = vals > -np.inf
         out_idx[:, : order.shape[1]] = np.where(ok, order, -1)
         out_val[:, : order.shape[1]] = np.where(ok, vals, -np.inf)
         return out_idx, out_val
-    if scores.size >= _PARALLEL_MIN_ELEMENTS and scores.shape[0] > 1:
-        _top_k_parallel(scores, k, out_idx, out_val)
+    if scores.size >= _PARALLEL_MIN_ELEMENTS and n_rows > 1:
+        _top_k_parallel(scores, k, out_idx, out_val, excl_ptr, excl_idx)
     elif scores.size:
-        _top_k_serial(scores, k, out_idx, out_val)
+        _top_k_serial(scores, k, out_idx, out_val, excl_ptr, excl_idx)
     return out_idx, out_val
 
 
@@ -300,13 +328,24 @@ class KeyedVectors:
                         raise ParameterError(
                             f"weighted terms are (word, weight) pairs, got {item!r}"
                         )
-                    key, weight = item[0], float(item[1])
+                    key, weight = item[0], item[1]
+                    if isinstance(weight, bool) or not isinstance(
+                        weight, int | float | np.integer | np.floating
+                    ):
+                        raise ParameterError(f"term weights must be numbers, got {weight!r}")
+                    weight = float(weight)
+                    if not np.isfinite(weight):
+                        raise ParameterError(f"term weights must be finite, got {weight!r}")
                 else:
                     key, weight = item, default
                 if isinstance(key, np.ndarray):
                     if key.shape != (self.vector_size,):
                         raise ParameterError(
                             f"query vectors must have shape ({self.vector_size},), got {key.shape}"
+                        )
+                    if key.dtype.kind not in "fiu" or not np.all(np.isfinite(key)):
+                        raise ParameterError(
+                            "query vectors must be finite numbers (NaN or inf given)"
                         )
                 elif isinstance(key, str):
                     self.get_index(key)  # KeyError naming the word
@@ -506,10 +545,20 @@ class KeyedVectors:
                 f"({len(positive)} != {len(negative)})"
             )
         clip = _check_restrict(restrict_vocab, len(self))
-        all_terms = [self._terms(p, n) for p, n in zip(positive, negative, strict=True)]
+        all_terms = []
+        for q, (p, n) in enumerate(zip(positive, negative, strict=True)):
+            try:
+                all_terms.append(self._terms(p, n))
+            except KeyError as exc:  # say which query, among thousands, has the unknown word
+                raise KeyError(f"query {q}: {exc.args[0]}") from None
+            except ParameterError as exc:
+                raise ParameterError(f"query {q}: {exc}") from None
         queries = np.empty((len(all_terms), self.vector_size), dtype=np.float32)
         for q, terms in enumerate(all_terms):
-            queries[q] = self._query_vector(terms)
+            try:
+                queries[q] = self._query_vector(terms)
+            except ParameterError as exc:
+                raise ParameterError(f"query {q}: {exc}") from None
         excluded = [
             sorted(
                 {i for k, _ in terms if isinstance(k, str) and (i := self.key_to_index[k]) < clip}
@@ -519,21 +568,17 @@ class KeyedVectors:
         normed = self.get_normed_vectors()[:clip]
         block = max(1, min(len(all_terms), _BATCH_ELEMENTS // max(clip, 1)))
         buffer = np.empty((block, clip), dtype=np.float32)
+        words = self.index_to_key
         results: list[list[tuple[str, float]]] = []
         for start in range(0, len(all_terms), block):
             stop = min(start + block, len(all_terms))
+            # float32 x float32 -> float32 sgemm straight into the reused buffer.
             scores = np.matmul(queries[start:stop], normed.T, out=buffer[: stop - start])
-            rows = [r for r in range(stop - start) for _ in excluded[start + r]]
-            cols = [i for r in range(stop - start) for i in excluded[start + r]]
-            scores[rows, cols] = -np.inf
-            best, values = top_k_rows(scores, int(topn))
-            for r in range(stop - start):
+            best, values = top_k_rows(scores, int(topn), excluded[start:stop])
+            # tolist() once per block: Python floats and ints without per-element numpy calls.
+            for row_idx, row_val in zip(best.tolist(), values.tolist(), strict=True):
                 results.append(
-                    [
-                        (self.index_to_key[i], float(v))
-                        for i, v in zip(best[r], values[r], strict=True)
-                        if i >= 0
-                    ]
+                    [(words[i], v) for i, v in zip(row_idx, row_val, strict=True) if i >= 0]
                 )
         return results
 

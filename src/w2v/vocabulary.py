@@ -7,6 +7,7 @@ Counting and lookup run in compiled code over UTF-8 bytes with an open-addressin
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,8 +15,11 @@ import numpy as np
 from numba import njit
 
 from w2v.atomic import atomic_write
-from w2v.errors import CorpusError, ParameterError
+from w2v.errors import FormatError, ParameterError
 from w2v.tokenizer import next_token
+
+# A count in a vocabulary file: ASCII digits only (str.isdigit() also accepts "²").
+_DECIMAL = re.compile(rb"[0-9]+")
 
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)
@@ -293,20 +297,65 @@ class Vocabulary:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Vocabulary:
-        """Read word2vec.c's ``-save-vocab`` format (its ``</s>`` entry is skipped: w2v ends
-        sentences without a token)."""
-        words, counts = [], []
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                parts = line.split()
-                if not parts:
-                    continue
-                if len(parts) != 2 or not parts[1].isdigit():
-                    raise CorpusError(f"{Path(path)}:{lineno}: expected 'word count', got {line!r}")
-                if parts[0] == "</s>":
-                    continue
-                words.append(parts[0])
-                counts.append(int(parts[1]))
+        """Read word2vec.c's ``-save-vocab`` format: one ``word count`` line per word.
+
+        Lines are split on ASCII whitespace, as word2vec.c does (so words may contain any
+        other character, including Unicode spaces); blank lines are ignored; the ``</s>``
+        entry word2vec.c writes first is skipped (w2v ends sentences without a token). The
+        words are returned sorted by count, descending (ties keep file order).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The vocabulary file (UTF-8).
+
+        Returns
+        -------
+        Vocabulary
+
+        Raises
+        ------
+        FormatError
+            If the file cannot be opened, a line is not ``word count`` (count a decimal
+            integer below 2**63), a word is not valid UTF-8 or appears twice. The message
+            names the file and the line. (A malformed file is a format problem, not a corpus
+            one, hence FormatError rather than CorpusError.)
+        """
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            raise FormatError(f"{Path(path)}: cannot open: {exc.strerror}") from None
+        words: list[str] = []
+        counts: list[int] = []
+        seen: dict[str, int] = {}
+        for lineno, line in enumerate(data.split(b"\n"), 1):
+            parts = line.split()  # bytes.split(): ASCII whitespace only
+            if not parts:
+                continue
+            if len(parts) != 2 or not _DECIMAL.fullmatch(parts[1]):
+                raise FormatError(
+                    f"{Path(path)}:{lineno}: expected 'word count', got {line[:80]!r}"
+                )
+            count = int(parts[1])
+            if count >= 2**63:
+                raise FormatError(f"{Path(path)}:{lineno}: count {count} does not fit in int64")
+            try:
+                word = parts[0].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FormatError(
+                    f"{Path(path)}:{lineno}: word {parts[0][:80]!r} is not valid UTF-8 "
+                    f"({exc.reason})"
+                ) from None
+            if word == "</s>":
+                continue
+            if word in seen:
+                raise FormatError(
+                    f"{Path(path)}:{lineno}: word {word!r} already given on line {seen[word]}"
+                )
+            seen[word] = lineno
+            words.append(word)
+            counts.append(count)
         counts_arr = np.asarray(counts, dtype=np.int64)
         order = np.argsort(-counts_arr, kind="stable")
         return cls([words[i] for i in order], counts_arr[order])
