@@ -8,10 +8,8 @@ and format-aware mutations of valid files), spread evenly over the readers, and 
 contract: each reader returns or raises a ``w2v.errors.W2VError`` subclass; a watchdog kills
 the run if one input takes longer than ``HANG_SECONDS``. Prints, per reader, the number of
 inputs, outcomes by type (including unexpected exception types, which are failures), and
-the slowest input. Exits 1 if any unexpected exception escaped. Exceptions raised by
-word2vec.py's own code (Word2Vec.load's unchecked metadata, a known issue owned by another
-branch) are counted separately as "KNOWN". Failing inputs are saved to --keep-failures
-(default: a temporary directory, printed).
+the slowest input. Exits 1 if any unexpected exception escaped. Failing inputs are saved to
+--keep-failures (default: a temporary directory, printed).
 """
 
 from __future__ import annotations
@@ -33,8 +31,8 @@ import test_fuzz_readers as fuzz  # noqa: E402 - the generators live with the te
 def run_atheris(names: list[str], runs: int, work: str) -> int:
     """Coverage-guided fuzzing with atheris (libFuzzer): the first byte picks the reader.
 
-    Stops at the first escaping exception other than the known word2vec.py ones (libFuzzer
-    prints the input and saves it as crash-*); ``runs`` bounds the number of inputs.
+    Stops at the first exception that is not a W2VError (libFuzzer prints the input and
+    saves it as crash-*); ``runs`` bounds the number of inputs.
     """
     import atheris  # optional: pip install atheris
 
@@ -48,11 +46,7 @@ def run_atheris(names: list[str], runs: int, work: str) -> int:
         if not data:
             return
         name = names[data[0] % len(names)]
-        try:
-            fuzz.run_one(name, data[1:], work)
-        except Exception as exc:
-            if not fuzz.in_word2vec_py(exc):
-                raise
+        fuzz.run_one(name, data[1:], work)
 
     # Compile every numba kernel first: instrument_all() rewrites Python bytecode, which numba
     # cannot compile afterwards (already compiled signatures keep working).
@@ -95,7 +89,6 @@ def main() -> int:
     counts: dict[str, collections.Counter[str]] = {n: collections.Counter() for n in names}
     slowest: dict[str, tuple[float, bytes]] = {n: (0.0, b"") for n in names}
     failures = 0
-    known = 0
     start = time.perf_counter()
     for i in range(args.examples):
         name = names[i % len(names)]
@@ -104,13 +97,8 @@ def main() -> int:
             outcome, elapsed = fuzz.run_one(name, data, work)
         except Exception as exc:  # noqa: BLE001 - anything else is the finding we report
             elapsed = 0.0
-            if fuzz.in_word2vec_py(exc):
-                # Known and reported, in a file this branch does not own (see the tests).
-                outcome = f"KNOWN word2vec.py {type(exc).__name__}"
-                known += 1
-            else:
-                outcome = f"UNEXPECTED {type(exc).__name__}: {str(exc)[:100]}"
-                failures += 1
+            outcome = f"UNEXPECTED {type(exc).__name__}: {str(exc)[:100]}"
+            failures += 1
             (keep / f"{name}-{i}.bin").write_bytes(data)
         counts[name][outcome] += 1
         if elapsed > slowest[name][0]:
@@ -133,9 +121,8 @@ def main() -> int:
         print(f"  {c:7d}  {outcome}")
     worst = max(slowest.items(), key=lambda kv: kv[1][0])
     print(f"slowest input overall: {worst[1][0] * 1e3:.1f} ms ({worst[0]})")
-    print(f"known word2vec.py exceptions (not W2VError): {known}")
     print(f"unexpected exceptions: {failures}")
-    if failures or known:
+    if failures:
         print(f"failing inputs saved in {keep}")
     elif not args.keep_failures:
         os.rmdir(keep)

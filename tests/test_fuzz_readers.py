@@ -361,37 +361,12 @@ def test_fuzz_reader(name, seeds, workdir, seed):
     assert elapsed < SLOW_SECONDS * 5, f"{name}: {elapsed:.1f} s on {data[:80]!r}"
 
 
-#: The files this branch owns; an exception escaping from code in other files is reported
-#: separately (word2vec.py belongs to another branch).
-OWNED = ("formats.py", "keyed_vectors.py", "vocabulary.py", "evaluation.py")
-
-
-def in_word2vec_py(exc: BaseException) -> bool:
-    """Whether `exc` was raised by word2vec.py's own code (not by the readers it calls).
-
-    Known, reported: Word2Vec.load does not validate the model header's 'meta' (missing
-    keys give KeyError, a non-object 'params' gives TypeError); see the xfail tests below.
-    """
-    files = []
-    tb = exc.__traceback__
-    while tb is not None:
-        files.append(os.path.basename(tb.tb_frame.f_code.co_filename))
-        tb = tb.tb_next
-    return "word2vec.py" in files and not any(f in OWNED for f in files)
-
-
 @FUZZ
 @given(st.integers(0, 2**64 - 1))
 def test_fuzz_model_reader(seeds, workdir, seed):
-    # Everything that goes through load_native / decode_words / Vocabulary must be a W2VError;
-    # only the known word2vec.py KeyError is tolerated here (and pinned by an xfail below).
+    # everything that goes through Word2Vec.load must end as a W2VError (run_one checks)
     data = generate("model", seeds, random.Random(seed))
-    try:
-        _, elapsed = run_one("model", data, workdir)
-    except (KeyError, TypeError, ValueError) as exc:
-        if not in_word2vec_py(exc):
-            raise
-        return
+    _, elapsed = run_one("model", data, workdir)
     assert elapsed < SLOW_SECONDS * 5
 
 
@@ -405,24 +380,12 @@ def _model_with_meta(seeds, tmp_path: Path, change: Callable[[dict], object]) ->
     return path
 
 
-@pytest.mark.xfail(
-    reason="word2vec.py (not in this branch's files): Word2Vec.load reads meta keys without "
-    "checking them; a model file missing one raises KeyError instead of FormatError",
-    raises=KeyError,
-    strict=True,
-)
 def test_model_header_missing_keys(seeds, tmp_path):
     path = _model_with_meta(seeds, tmp_path, lambda meta: meta.pop("total_tokens"))
     with pytest.raises(FormatError):
         Word2Vec.load(path)
 
 
-@pytest.mark.xfail(
-    reason="word2vec.py (not in this branch's files): Word2Vec.load builds the weights from "
-    "the header's vector_size before comparing with the stored arrays, so a forged "
-    "vector_size allocates (and fills) a huge matrix before the FormatError",
-    strict=True,
-)
 def test_model_forged_vector_size_allocates_nothing_big(seeds, tmp_path):
     # 4 words x 2M dims: ~100 MB (kept small; 10**9 would really allocate 16 GB)
     path = _model_with_meta(seeds, tmp_path, lambda m: m["params"].update(vector_size=2_000_000))

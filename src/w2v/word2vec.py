@@ -18,7 +18,7 @@ import numpy as np
 from w2v.callbacks import Callback, Progress
 from w2v.checkpoint import RunState, check_encoded, check_files, corpus_fingerprint
 from w2v.corpus import Corpus, EncodedCorpus
-from w2v.errors import CorpusError, ParameterError, TrainingError
+from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError, W2VError
 from w2v.formats import save_native
 from w2v.huffman import HuffmanTree
 from w2v.kernels import KernelConfig, make_scratch, train_chunk
@@ -233,8 +233,9 @@ class Word2Vec:
         self.set_vocab(vocab)
         return self
 
-    def set_vocab(self, vocab: Vocabulary) -> None:
-        """Use ``vocab`` (e.g. loaded with :meth:`Vocabulary.load`) and initialise the weights."""
+    def set_vocab(self, vocab: Vocabulary, weights: Sequence[np.ndarray] | None = None) -> None:
+        """Use ``vocab`` (e.g. loaded with :meth:`Vocabulary.load`) and initialise the weights,
+        or adopt ``weights`` (in :data:`_WEIGHT_NAMES` order, shapes checked) without copying."""
         p = self.params
         if len(vocab) < 2 and (p.hs or p.negative):
             raise ParameterError("the vocabulary has fewer than 2 words; nothing to contrast")
@@ -245,22 +246,22 @@ class Word2Vec:
                 f"matrix and {len(vocab)} x {p.vector_size} multiply-adds per prediction; use "
                 f"hs=1 or negative > 0, or raise softmax_max_vocab (now {p.softmax_max_vocab})"
             )
+        shapes = weight_shapes(p, len(vocab))
+        if weights is None:
+            rng = np.random.default_rng(p.seed)
+            v, d = shapes[0]
+            # uniform in [-1/d, 1/d) as gensim 4 (word2vec.c uses half that): on a 4.2M-word
+            # slice the wider start gave +0.8 analogy points and the vector norms gensim reaches
+            syn0 = ((rng.random((v, d), dtype=np.float32) * 2 - 1) / d).astype(np.float32)
+            weights = [syn0] + [np.zeros(shape, np.float32) for shape in shapes[1:]]
+        else:
+            for name, shape, w in zip(_WEIGHT_NAMES, shapes, weights, strict=True):
+                if w.shape != shape:
+                    raise ParameterError(f"weights: {name} has shape {w.shape}, expected {shape}")
         self.vocab = vocab
-        v, d = len(vocab), p.vector_size
-        rng = np.random.default_rng(p.seed)
-        # uniform in [-1/d, 1/d) as gensim 4 (word2vec.c uses half that): on a 4.2M-word slice
-        # the wider start gave +0.8 analogy points and the vector norms gensim reaches
-        syn0 = ((rng.random((v, d), dtype=np.float32) * 2 - 1) / d).astype(np.float32)
-        empty_matrix = np.zeros((0, d), dtype=np.float32)
-        empty = np.zeros(0, dtype=np.float32)
+        (syn0, self.hidden_bias, self.syn1, self.hs_bias, self.syn1neg, self.neg_bias,
+         self.syn1sm, self.sm_bias) = weights  # fmt: skip
         self.tree = HuffmanTree(vocab.counts) if p.hs else None
-        self.syn1 = np.zeros((v - 1, d), np.float32) if p.hs else empty_matrix
-        self.syn1neg = np.zeros((v, d), np.float32) if p.negative else empty_matrix
-        self.syn1sm = np.zeros((v, d), np.float32) if p.softmax else empty_matrix
-        self.hidden_bias = np.zeros(d, np.float32) if p.bias else empty
-        self.hs_bias = np.zeros(v - 1, np.float32) if p.hs and p.bias else empty
-        self.neg_bias = np.zeros(v, np.float32) if p.negative and p.bias else empty
-        self.sm_bias = np.zeros(v, np.float32) if p.softmax and p.bias else empty
         self.sampler = AliasTable(vocab.counts, p.ns_exponent) if p.negative else None
         self.wv = KeyedVectors(vocab.words, syn0, vocab.counts)
 
@@ -467,7 +468,6 @@ class Word2Vec:
 
     @classmethod
     def _from_native(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any], path) -> Word2Vec:
-        from w2v.errors import FormatError
         from w2v.formats import decode_words
 
         if meta.get("kind") != "w2v.Word2Vec":
@@ -476,20 +476,30 @@ class Word2Vec:
                    if n not in arrays]  # fmt: skip
         if missing:
             raise FormatError(f"{path}: model file lacks array(s) {', '.join(missing)}")
-        model = cls(**meta["params"])
-        words = decode_words(arrays["words_blob"], arrays["words_offsets"])
-        vocab = Vocabulary(words, np.asarray(arrays["counts"]), meta["total_tokens"])
-        model.set_vocab(vocab)
-        loaded = [arrays[n] for n in _WEIGHT_NAMES]
-        for name, mine, theirs in zip(_WEIGHT_NAMES, model._weights(), loaded, strict=True):
-            if mine.shape != theirs.shape:
-                raise FormatError(f"{path}: array {name} has shape {theirs.shape}, "
-                                  f"expected {mine.shape}")  # fmt: skip
-        (syn0, model.hidden_bias, model.syn1, model.hs_bias, model.syn1neg, model.neg_bias,
-         model.syn1sm, model.sm_bias) = loaded  # fmt: skip
-        model.wv.vectors = syn0
-        model.loss_history = list(meta["loss_history"])
-        model.epochs_trained = int(meta["epochs_trained"])
+        params = meta.get("params")
+        try:
+            if not isinstance(params, dict):
+                raise TypeError("'params' is not an object")
+            model = cls(**params)
+            total_tokens = int(meta["total_tokens"])
+            loss_history = [float(x) for x in meta["loss_history"]]
+            epochs_trained = int(meta["epochs_trained"])
+            words = decode_words(arrays["words_blob"], arrays["words_offsets"])
+            vocab = Vocabulary(words, np.asarray(arrays["counts"]), total_tokens)
+            # compare with the stored arrays before anything is allocated from the header
+            expected = weight_shapes(model.params, len(vocab))
+            for name, shape in zip(_WEIGHT_NAMES, expected, strict=True):
+                if arrays[name].shape != shape:
+                    raise ValueError(f"array {name} has shape {arrays[name].shape}, "
+                                     f"expected {shape}")  # fmt: skip
+            model.set_vocab(vocab, [arrays[n] for n in _WEIGHT_NAMES])
+        except FormatError:
+            raise
+        except (KeyError, TypeError, ValueError, W2VError) as exc:
+            what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise FormatError(f"{path}: invalid model header: {what}") from exc
+        model.loss_history = loss_history
+        model.epochs_trained = epochs_trained
         return model
 
     # --------------------------------------------------------------------------- prediction
@@ -567,6 +577,22 @@ def _hs_log_probabilities(model: Word2Vec, h: np.ndarray) -> np.ndarray:
     signed = np.where(tree.codes == 0, s, -s)
     mask = np.arange(tree.codes.shape[1])[None, :] < tree.lengths[:, None]
     return np.where(mask, -np.logaddexp(0.0, -signed), 0.0).sum(axis=1)
+
+
+def weight_shapes(p: Params, v: int) -> list[tuple[int, ...]]:
+    """Shapes of the weight arrays (in :data:`_WEIGHT_NAMES` order) for ``v`` words; layers and
+    biases that are switched off get empty arrays so the kernels see one signature."""
+    d = p.vector_size
+    return [
+        (v, d),
+        (d,) if p.bias else (0,),
+        (v - 1, d) if p.hs else (0, d),
+        (v - 1,) if p.hs and p.bias else (0,),
+        (v, d) if p.negative else (0, d),
+        (v,) if p.negative and p.bias else (0,),
+        (v, d) if p.softmax else (0, d),
+        (v,) if p.softmax and p.bias else (0,),
+    ]
 
 
 _WEIGHT_NAMES = ("syn0", "hidden_bias", "syn1", "hs_bias", "syn1neg", "neg_bias", "syn1sm",
