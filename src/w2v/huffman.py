@@ -14,6 +14,15 @@ from numba import njit
 from w2v.errors import ParameterError
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _smallest(count: np.ndarray, pos1: int, pos2: int) -> tuple[int, int, int]:
+    """The smaller of the next leaf (from ``pos1`` down) and the next inner node (from ``pos2``
+    up), with the advanced positions."""
+    if pos1 >= 0 and count[pos1] < count[pos2]:
+        return pos1, pos1 - 1, pos2
+    return pos2, pos1, pos2 + 1
+
+
 @njit(nogil=True, cache=True)
 def _build(counts: np.ndarray):
     v = counts.shape[0]
@@ -25,18 +34,12 @@ def _build(counts: np.ndarray):
     pos1 = v - 1
     pos2 = v
     for a in range(v - 1):
-        picks = np.empty(2, dtype=np.int64)
-        for p in range(2):
-            if pos1 >= 0 and count[pos1] < count[pos2]:
-                picks[p] = pos1
-                pos1 -= 1
-            else:
-                picks[p] = pos2
-                pos2 += 1
-        count[v + a] = count[picks[0]] + count[picks[1]]
-        parent[picks[0]] = v + a
-        parent[picks[1]] = v + a
-        binary[picks[1]] = 1
+        first, pos1, pos2 = _smallest(count, pos1, pos2)
+        second, pos1, pos2 = _smallest(count, pos1, pos2)
+        count[v + a] = count[first] + count[second]
+        parent[first] = v + a
+        parent[second] = v + a
+        binary[second] = 1
     lengths = np.zeros(v, dtype=np.int32)
     root = 2 * v - 2
     for w in range(v):
@@ -80,7 +83,3 @@ class HuffmanTree:
         if np.any(np.diff(counts) > 0):
             raise ParameterError("HuffmanTree: counts must be sorted in descending order")
         self.codes, self.points, self.lengths = _build(counts)
-
-    @property
-    def n_inner(self) -> int:
-        return self.codes.shape[0] - 1
