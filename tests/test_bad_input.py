@@ -129,12 +129,17 @@ def _slow_blocks(monkeypatch, action):
     monkeypatch.setattr(Corpus, "_clean", clean)
 
 
+@pytest.mark.parametrize("when", ["build_vocab", "train"])
 @pytest.mark.parametrize("what", ["deleted", "truncated"])
-def test_file_deleted_or_truncated_while_encoding_is_a_corpus_error(what, tmp_path, monkeypatch):
+def test_file_deleted_or_truncated_while_encoding_is_a_corpus_error(
+    what, when, tmp_path, monkeypatch
+):
     path = tmp_path / "corpus.txt"
     path.write_text(LINE * 200)
     model = Word2Vec(**SMALL)
-    model.build_vocab(path)
+    if when == "train":
+        model.build_vocab(path)
+        model.set_vocab(model.vocab)  # drop build_vocab's encoding: train() reads the file
 
     def spoil(p):
         if what == "deleted":
@@ -146,7 +151,7 @@ def test_file_deleted_or_truncated_while_encoding_is_a_corpus_error(what, tmp_pa
     _slow_blocks(monkeypatch, spoil)
     match = "was deleted while being read" if what == "deleted" else "changed while being read"
     with pytest.raises(CorpusError, match=rf"corpus\.txt: the corpus file {match}"):
-        model.train(path)
+        model.build_vocab(path) if when == "build_vocab" else model.train(path)
     assert model.epochs_trained == 0 and model.loss_history == []
 
 

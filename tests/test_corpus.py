@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import w2v.corpus as corpus_module
-from w2v.corpus import SENTENCE_END, Corpus, EncodedCorpus
-from w2v.errors import CorpusError
+from w2v.corpus import SENTENCE_END, Corpus, EncodedCorpus, IdSpool
+from w2v.errors import CorpusError, ParameterError
 from w2v.vocabulary import Vocabulary
 
 TEXT = (
@@ -135,3 +135,42 @@ def test_bad_sources_give_clear_errors(tmp_path):
         list(Corpus(["a sentence as a string"]).blocks())
     with pytest.raises(CorpusError, match="contains whitespace"):
         list(Corpus([["new york", "city"]]).blocks())
+
+
+@pytest.mark.parametrize("max_len", [3, 10_000])
+def test_encoding_from_the_counting_pass_equals_encoding_the_text(tmp_path, monkeypatch, max_len):
+    # blank lines, CRLF, Unicode spaces, rare words dropped by min_count, a line cut by
+    # max_len, tiny blocks (cuts inside lines) and a table that grows mid-block many times
+    rng = np.random.default_rng(1)
+    lines = [" ".join(f"w{int(x)}" for x in rng.zipf(1.3, int(n)) % 5000) for n in
+             rng.integers(0, 40, 300)]  # fmt: skip
+    path = tmp_path / "c.txt"
+    path.write_text(TEXT + "\n" + "\r\n".join(lines) + "\n\n" + "\u2003".join(lines[:20]))
+    monkeypatch.setattr(corpus_module, "BLOCK_BYTES", 256)
+    spool = IdSpool()
+    vocab = Vocabulary.build(Corpus(path).blocks(), min_count=2, ids_sink=spool)
+    assert vocab.counting_ids is not None
+    with (
+        EncodedCorpus(Corpus(path), vocab, max_len, chunk_size=64) as text,
+        EncodedCorpus.from_spool(spool, vocab, max_len, chunk_size=64) as spooled,
+    ):
+        assert text.n_chunks > 10
+        ids = [np.concatenate([e.read(c) for c in range(e.n_chunks)]) for e in (text, spooled)]
+        np.testing.assert_array_equal(ids[0], ids[1])
+        for name in ("chunk_starts", "chunk_words"):
+            np.testing.assert_array_equal(getattr(text, name), getattr(spooled, name))
+        for name in ("n_ids", "n_words", "n_raw_words", "crc32"):
+            assert getattr(text, name) == getattr(spooled, name), name
+    spool.close()
+
+
+def test_pruning_while_counting_leaves_no_id_map(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text(" ".join(f"w{i}" for i in range(100)) + "\n" + "w1 w2 " * 50)
+    spool = IdSpool()
+    vocab = Vocabulary.build(Corpus(path).blocks(), min_count=1, max_vocab_size=10,
+                             ids_sink=spool)  # fmt: skip
+    assert vocab.counting_ids is None  # the recorded ids were renumbered by pruning
+    with pytest.raises(ParameterError, match="not built with this spool"):
+        EncodedCorpus.from_spool(spool, vocab)
+    spool.close()

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from w2v.callbacks import Callback
+from w2v.corpus import Corpus, EncodedCorpus
 from w2v.errors import ParameterError, TrainingError
 from w2v.word2vec import Word2Vec
 
@@ -193,3 +194,42 @@ def test_native_save_load_continue_equals_uninterrupted(real_sentences, tmp_path
     for a, b in zip(straight._weights(), resumed._weights(), strict=True):
         assert np.array_equal(a, b)
     assert resumed.loss_history == straight.loss_history
+
+
+def _write(path, sentences) -> None:
+    path.write_text("\n".join(" ".join(s) for s in sentences) + "\n")
+
+
+def test_train_reuses_the_encoding_of_the_counting_pass(real_sentences, tmp_path, monkeypatch):
+    path = tmp_path / "corpus.txt"
+    _write(path, real_sentences[:300])
+    kw = {"vector_size": 16, "min_count": 2, "epochs": 2, "workers": 1, "seed": 5}
+    # reference: a vocabulary given from outside, so train() has to encode the text itself
+    plain = Word2Vec(**kw)
+    plain.build_vocab(path)
+    plain.set_vocab(plain.vocab)  # drops what build_vocab encoded
+    plain.train(path)
+    cached = Word2Vec(**kw)
+    cached.build_vocab(path)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("train() read the corpus text again")
+
+    monkeypatch.setattr("w2v.word2vec.EncodedCorpus.__init__", refuse)
+    cached.train(path)
+    np.testing.assert_array_equal(cached.wv.vectors, plain.wv.vectors)
+    assert cached.loss_history == plain.loss_history
+    with pytest.raises(AssertionError, match="read the corpus text again"):
+        cached.train(path)  # used once: a second train() encodes afresh
+
+
+def test_a_corpus_changed_after_build_vocab_is_encoded_again(real_sentences, tmp_path):
+    path = tmp_path / "corpus.txt"
+    _write(path, real_sentences[:300])
+    model = Word2Vec(vector_size=16, min_count=2, epochs=1, workers=1)
+    model.build_vocab(path)
+    _write(path, real_sentences[:150])  # half the text, same words mostly
+    model.train(path)
+    n_words = model.epoch_history[-1].total_words
+    with EncodedCorpus(Corpus(path), model.vocab) as enc:
+        assert n_words == enc.n_words < model.vocab.counts.sum()

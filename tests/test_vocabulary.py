@@ -9,7 +9,7 @@ import pytest
 
 from w2v.corpus import Corpus
 from w2v.errors import FormatError, ParameterError
-from w2v.vocabulary import Vocabulary, WordTable
+from w2v.vocabulary import LINE_END, Vocabulary, WordTable
 
 
 def build(sentences, **kw) -> Vocabulary:
@@ -53,6 +53,20 @@ def test_max_vocab_size_bounds_the_table_and_keeps_frequent_words():
     assert len(pruned) <= 300 + 40 * 600  # at most one block of new words past the bound
     top = full.words[:20]
     assert pruned.words[:20] == top
+
+
+def test_recorded_ids_survive_the_table_growing_after_a_newline():
+    # every word is new and follows a newline, so each growth stops counting right there
+    table = WordTable(capacity=16, byte_capacity=16)
+    n = 300
+    data = np.frombuffer(("\n".join(f"w{i}" for i in range(n)) + "\n").encode(), np.uint8)
+    ids = np.empty(data.shape[0] + 1, np.int32)
+    tokens, k = table.count_with_ids(data, ids)
+    expected = np.full(2 * n, LINE_END, np.int32)
+    expected[0::2] = np.arange(n)
+    assert tokens == n
+    np.testing.assert_array_equal(ids[:k], expected)
+    assert [table.word(int(i)) for i in ids[:6:2]] == [b"w0", b"w1", b"w2"]
 
 
 def test_word_table_grows_and_prunes():

@@ -23,7 +23,7 @@ from numba import njit
 
 from w2v.errors import CorpusError, ParameterError
 from w2v.tokenizer import count_tokens, first_invalid_utf8, last_cut, next_token
-from w2v.vocabulary import Vocabulary, find_slot, fnv1a
+from w2v.vocabulary import LINE_END, Vocabulary, find_slot, fnv1a
 
 BLOCK_BYTES = 1 << 22
 SENTENCE_END = -1
@@ -89,6 +89,14 @@ class Corpus:
     def __repr__(self) -> str:
         what = ", ".join(map(str, self.files[:3])) if self.files else "iterable"
         return f"Corpus({what})"
+
+    def identity(self) -> tuple | None:
+        """What tells this corpus's files apart from any others, or from themselves once
+        changed (path, device, inode, size, modification time); None for an iterable, whose
+        content cannot be checked this way."""
+        if self.sentences is not None:
+            return None
+        return tuple((str(p.resolve()), *_identity(p)) for p in self.files)
 
     def blocks(self) -> Iterator[np.ndarray]:
         """Yield uint8 arrays of valid UTF-8, each ending at a token boundary; every file and
@@ -230,6 +238,65 @@ def _encode_block(buf, n, slots, hashes, starts, lens, key_bytes, out, sent_len,
         pos = e
 
 
+@njit(nogil=True, cache=True)
+def _remap_ids(src, id_map, out, sent_len, max_len):
+    """:func:`_encode_block` for ids recorded while counting: map them through ``id_map``,
+    drop words left out, end sentences at line ends (LINE_END) and after ``max_len`` words.
+
+    Returns ``(ids written, length of the open sentence)``.
+    """
+    k = 0
+    for i in range(src.shape[0]):
+        w = src[i]
+        if w == LINE_END:
+            if sent_len > 0:
+                out[k] = SENTENCE_END
+                k += 1
+                sent_len = 0
+            continue
+        w = id_map[w]
+        if w >= 0:
+            out[k] = w
+            k += 1
+            sent_len += 1
+            if sent_len >= max_len:
+                out[k] = SENTENCE_END
+                k += 1
+                sent_len = 0
+    return k, sent_len
+
+
+class IdSpool:
+    """The ids a vocabulary count records (``Vocabulary.build(..., ids_sink=spool)``), kept in
+    an unlinked temporary file so that :meth:`EncodedCorpus.from_spool` can encode the corpus
+    without reading and tokenising the text a second time."""
+
+    PIECE = 1 << 20  # ids per read: bounded memory
+
+    def __init__(self, tmpdir: str | os.PathLike | None = None) -> None:
+        self._file = tempfile.TemporaryFile(dir=tmpdir, prefix="w2v-counted-")
+        self.n_ids = 0
+
+    def __call__(self, ids: np.ndarray) -> None:
+        self._file.write(memoryview(np.ascontiguousarray(ids, dtype=np.int32)))
+        self.n_ids += ids.shape[0]
+
+    def pieces(self) -> Iterator[np.ndarray]:
+        """The recorded ids, in order, in pieces of at most :attr:`PIECE` (a reused array)."""
+        self._file.flush()
+        buf = np.empty(min(self.PIECE, self.n_ids), dtype=np.int32)
+        done = 0
+        while done < self.n_ids:
+            piece = buf[: min(self.PIECE, self.n_ids - done)]
+            if os.preadv(self._file.fileno(), [piece], done * 4) != piece.nbytes:
+                raise CorpusError("recorded corpus ids: short read of the temporary file")
+            yield piece
+            done += piece.shape[0]
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class EncodedCorpus:
     """A corpus as int32 word ids on disk, ready for worker threads to read chunk by chunk.
 
@@ -262,54 +329,86 @@ class EncodedCorpus:
         chunk_size: int = 1 << 16,
         tmpdir: str | os.PathLike | None = None,
     ) -> None:
-        if max_sentence_length < 1:
-            raise ParameterError(f"max_sentence_length must be >= 1, got {max_sentence_length}")
+        self._open(max_sentence_length, chunk_size, tmpdir)
         table = vocab.table
-        self._file = tempfile.TemporaryFile(dir=tmpdir, prefix="w2v-ids-")
-        starts = [0]
-        sentinels_at_cut = [0]
-        n_ids = n_raw = n_sentinels = 0
-        sent_len = 0
-        crc = 0
+        sent_len = n_raw = 0
         for block in corpus.blocks():
             out = np.empty(block.shape[0] + 2, dtype=np.int32)
             k, sent_len, raw = _encode_block(
                 block, block.shape[0], table.slots, table.hashes, table.starts, table.lens,
                 table.key_bytes, out, sent_len, max_sentence_length,
             )  # fmt: skip
-            ids = out[:k]
-            data = ids.tobytes()
-            self._file.write(data)
-            crc = zlib.crc32(data, crc)  # content fingerprint, checked when resuming
-            ends = np.flatnonzero(ids == SENTENCE_END)
-            next_starts = ends + (n_ids + 1)
-            # cut a chunk at the first sentence end past each chunk_size ids
-            while True:
-                i = int(np.searchsorted(next_starts, starts[-1] + chunk_size))
-                if i >= ends.shape[0]:
-                    break
-                starts.append(int(next_starts[i]))
-                sentinels_at_cut.append(n_sentinels + i + 1)
-            n_ids += k
-            n_sentinels += ends.shape[0]
+            self._append(out[:k])
             n_raw += raw
+        self._close_writing(sent_len, n_raw)
+
+    @classmethod
+    def from_spool(
+        cls,
+        spool: IdSpool,
+        vocab: Vocabulary,
+        max_sentence_length: int = 10000,
+        chunk_size: int = 1 << 16,
+        tmpdir: str | os.PathLike | None = None,
+    ) -> EncodedCorpus:
+        """Encode the ids recorded while ``vocab`` was counted (``Vocabulary.build`` with
+        ``ids_sink=spool``) rather than the text: the same result as encoding the text, from
+        a pass over int32 ids instead of tokenising and hashing every word again."""
+        if vocab.counting_ids is None:
+            raise ParameterError("from_spool: the vocabulary was not built with this spool")
+        self = cls.__new__(cls)
+        self._open(max_sentence_length, chunk_size, tmpdir)
+        sent_len = 0
+        for ids in spool.pieces():
+            out = np.empty(2 * ids.shape[0] + 1, dtype=np.int32)
+            k, sent_len = _remap_ids(ids, vocab.counting_ids, out, sent_len, max_sentence_length)
+            self._append(out[:k])
+        self._close_writing(sent_len, vocab.total_tokens)
+        return self
+
+    def _open(self, max_sentence_length: int, chunk_size: int, tmpdir) -> None:
+        if max_sentence_length < 1:
+            raise ParameterError(f"max_sentence_length must be >= 1, got {max_sentence_length}")
+        self.max_sentence_length = max_sentence_length
+        self.chunk_size = chunk_size
+        self._file = tempfile.TemporaryFile(dir=tmpdir, prefix="w2v-ids-")
+        self._starts = [0]
+        self._sentinels_at_cut = [0]
+        self._n_ids = self._n_sentinels = 0
+        self._crc = 0
+
+    def _append(self, ids: np.ndarray) -> None:
+        """Write encoded ids, cutting a chunk at the first sentence end past each chunk_size."""
+        data = ids.tobytes()
+        self._file.write(data)
+        self._crc = zlib.crc32(data, self._crc)  # content fingerprint, checked when resuming
+        ends = np.flatnonzero(ids == SENTENCE_END)
+        next_starts = ends + (self._n_ids + 1)
+        starts = self._starts
+        while True:
+            i = int(np.searchsorted(next_starts, starts[-1] + self.chunk_size))
+            if i >= ends.shape[0]:
+                break
+            starts.append(int(next_starts[i]))
+            self._sentinels_at_cut.append(self._n_sentinels + i + 1)
+        self._n_ids += ids.shape[0]
+        self._n_sentinels += ends.shape[0]
+
+    def _close_writing(self, sent_len: int, n_raw: int) -> None:
         if sent_len > 0:
-            data = np.array([SENTENCE_END], dtype=np.int32).tobytes()
-            self._file.write(data)
-            crc = zlib.crc32(data, crc)
-            n_ids += 1
-            n_sentinels += 1
+            self._append(np.array([SENTENCE_END], dtype=np.int32))
         self._file.flush()
+        n_ids, starts = self._n_ids, self._starts
         if starts[-1] < n_ids:
             starts.append(n_ids)
-            sentinels_at_cut.append(n_sentinels)
+            self._sentinels_at_cut.append(self._n_sentinels)
         self.chunk_starts = np.asarray(starts, dtype=np.int64)
-        self.chunk_words = self.chunk_starts - np.asarray(sentinels_at_cut, dtype=np.int64)
+        self.chunk_words = self.chunk_starts - np.asarray(self._sentinels_at_cut, dtype=np.int64)
         self.n_ids = n_ids
-        self.n_words = n_ids - n_sentinels
+        self.n_words = n_ids - self._n_sentinels
         self.n_raw_words = n_raw
-        self.chunk_size = chunk_size
-        self.crc32 = crc
+        self.crc32 = self._crc
+        del self._starts, self._sentinels_at_cut, self._n_ids, self._n_sentinels, self._crc
 
     @property
     def n_chunks(self) -> int:

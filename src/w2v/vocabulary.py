@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,10 @@ from w2v.tokenizer import next_token
 
 # A count in a vocabulary file: ASCII digits only (str.isdigit() also accepts "²").
 _DECIMAL = re.compile(rb"[0-9]+")
+
+# Marks a line end in the ids recorded while counting (the same value as the corpus's
+# sentence end, so the two streams read alike).
+LINE_END = -1
 
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)
@@ -80,20 +84,31 @@ def insert_word(slots, j, hashes, starts, lens, counts, key_bytes, n_words, n_by
 
 
 @njit(nogil=True, cache=True)
-def _count_block(buf, n, pos, slots, hashes, starts, lens, counts, key_bytes, n_words, n_bytes):
+def _count_block(
+    buf, n, pos, slots, hashes, starts, lens, counts, key_bytes, n_words, n_bytes, ids, k
+):  # fmt: skip
     """Count the tokens of ``buf[pos:n]`` into the table.
+
+    If ``ids`` is not empty, also writes each token's table id to ``ids[k:]``, and
+    :data:`LINE_END` wherever a newline precedes a token or the end of ``buf``, so the text
+    need not be read again to encode it (``ids`` needs room for ``n + 1`` entries).
 
     Stops early (``full`` = True) when the table must grow before the next new word fits;
     the caller grows it and calls again from the returned position.
+    Returns ``(position, n_words, n_bytes, tokens counted, full, k)``.
     """
     n_tokens = 0
+    record = ids.shape[0] > 0
     cap_words = hashes.shape[0]
     cap_bytes = key_bytes.shape[0]
     max_load = slots.shape[0] // 2
     while True:
-        s, e, _ = next_token(buf, pos, n)
+        s, e, newlines = next_token(buf, pos, n)
+        if record and newlines > 0:
+            ids[k] = LINE_END
+            k += 1
         if s >= n:
-            return n, n_words, n_bytes, n_tokens, False
+            return n, n_words, n_bytes, n_tokens, False, k
         h = fnv1a(buf, s, e)
         j = find_slot(slots, hashes, starts, lens, key_bytes, buf, s, e, h)
         w = slots[j]
@@ -102,10 +117,14 @@ def _count_block(buf, n, pos, slots, hashes, starts, lens, counts, key_bytes, n_
         else:
             length = e - s
             if n_words >= cap_words or n_words >= max_load or n_bytes + length > cap_bytes:
-                return s, n_words, n_bytes, n_tokens, True
+                return s, n_words, n_bytes, n_tokens, True, k
             n_words, n_bytes = insert_word(
                 slots, j, hashes, starts, lens, counts, key_bytes, n_words, n_bytes, buf, s, e, h
             )
+            w = n_words - 1
+        if record:
+            ids[k] = w
+            k += 1
         n_tokens += 1
         pos = e
 
@@ -142,6 +161,9 @@ def _compact(keep, hashes, starts, lens, counts, key_bytes):
     return w_out, b_out
 
 
+_NO_IDS = np.zeros(0, dtype=np.int32)
+
+
 class WordTable:
     """Growable hash table from UTF-8 byte strings to dense ids (in order of first appearance)."""
 
@@ -171,15 +193,24 @@ class WordTable:
 
     def count(self, buf: np.ndarray) -> int:
         """Count every token of ``buf``; returns the number of tokens seen."""
-        pos, total, n = 0, 0, buf.shape[0]
+        return self.count_with_ids(buf, _NO_IDS)[0]
+
+    def count_with_ids(self, buf: np.ndarray, ids: np.ndarray) -> tuple[int, int]:
+        """Count every token of ``buf`` and write the ids seen to ``ids``.
+
+        ``ids`` (int32, at least ``len(buf) + 1`` entries) receives each token's id in this
+        table and a :data:`LINE_END` after each line (see :func:`_count_block`). Returns
+        ``(tokens seen, ids written)``.
+        """
+        pos, total, n, k = 0, 0, buf.shape[0], 0
         while True:
-            pos, self.n_words, self.n_bytes, n_tokens, full = _count_block(
+            pos, self.n_words, self.n_bytes, n_tokens, full, k = _count_block(
                 buf, n, pos, self.slots, self.hashes, self.starts, self.lens, self.counts,
-                self.key_bytes, self.n_words, self.n_bytes,
+                self.key_bytes, self.n_words, self.n_bytes, ids, k,
             )  # fmt: skip
             total += n_tokens
             if not full:
-                return total
+                return total, k
             self._grow(needed_bytes=n - pos)
 
     def _grow(self, needed_bytes: int) -> None:
@@ -217,6 +248,9 @@ class Vocabulary:
         int64 corpus count of each word.
     total_tokens : int
         Tokens seen in the corpus, including those of words left out.
+    counting_ids : numpy.ndarray or None
+        After :meth:`build` with an ``ids_sink``: the id here of each id given to the sink
+        (-1 for a word left out); None otherwise, or when pruning renumbered the words.
     """
 
     def __init__(self, words: list[str], counts: np.ndarray, total_tokens: int | None = None):
@@ -229,6 +263,7 @@ class Vocabulary:
         if len(self.index) != len(self.words):
             raise ParameterError("vocabulary words must be distinct")
         self._table: WordTable | None = None
+        self.counting_ids: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.words)
@@ -250,6 +285,7 @@ class Vocabulary:
         min_count: int = 5,
         max_vocab_size: int | None = None,
         max_final_vocab: int | None = None,
+        ids_sink: Callable[[np.ndarray], object] | None = None,
     ) -> Vocabulary:
         """Count the tokens of a stream of UTF-8 byte blocks and keep the frequent words.
 
@@ -264,6 +300,11 @@ class Vocabulary:
             forgotten (word2vec.c's pruning), which keeps memory bounded on huge corpora.
         max_final_vocab : int, optional
             Keep at most this many words, raising the effective ``min_count`` as needed.
+        ids_sink : callable, optional
+            Called with the int32 ids of each block in order of first appearance, with
+            :data:`LINE_END` after each line (an array reused for the next block: copy or
+            write it out). The returned vocabulary's :attr:`counting_ids` maps them to its own
+            ids, so the corpus can be encoded without being read again.
         """
         if min_count < 1:
             raise ParameterError(f"min_count must be >= 1, got {min_count}")
@@ -274,11 +315,21 @@ class Vocabulary:
         table = WordTable()
         total = 0
         min_reduce = 1
+        ids = np.zeros(0, dtype=np.int32)
+        renumbered = False
         for block in blocks:
-            total += table.count(block)
+            if ids_sink is None:
+                total += table.count(block)
+            else:
+                if ids.shape[0] < block.shape[0] + 1:
+                    ids = np.empty(block.shape[0] + 1, dtype=np.int32)
+                n_tokens, k = table.count_with_ids(block, ids)
+                total += n_tokens
+                ids_sink(ids[:k])
             if max_vocab_size is not None and table.n_words > max_vocab_size:
                 table.prune(min_reduce)
                 min_reduce += 1
+                renumbered = True
         counts = table.counts[: table.n_words]
         if max_final_vocab is not None and np.count_nonzero(counts >= min_count) > max_final_vocab:
             # gensim's rule: the smallest min_count that leaves at most max_final_vocab words
@@ -287,7 +338,11 @@ class Vocabulary:
         kept = np.flatnonzero(counts >= min_count)
         order = kept[np.argsort(-counts[kept], kind="stable")]
         words = [table.word(int(i)).decode("utf-8") for i in order]
-        return cls(words, counts[order].copy(), total)
+        vocab = cls(words, counts[order].copy(), total)
+        if ids_sink is not None and not renumbered:
+            vocab.counting_ids = np.full(table.n_words, -1, dtype=np.int32)
+            vocab.counting_ids[order] = np.arange(order.shape[0], dtype=np.int32)
+        return vocab
 
     def save(self, path: str | os.PathLike) -> None:
         """Write word2vec.c's ``-save-vocab`` format: ``word count`` per line, atomically."""

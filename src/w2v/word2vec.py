@@ -17,7 +17,7 @@ import numpy as np
 
 from w2v.callbacks import Callback, Progress
 from w2v.checkpoint import RunState, check_encoded, check_files, corpus_fingerprint
-from w2v.corpus import Corpus, EncodedCorpus
+from w2v.corpus import Corpus, EncodedCorpus, IdSpool
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError, W2VError
 from w2v.formats import save_native
 from w2v.huffman import HuffmanTree
@@ -204,6 +204,7 @@ class Word2Vec:
             raise ParameterError("give the corpus once: corpus, corpus_file or sentences")
         self.callbacks = list(callbacks)
         self.vocab: Vocabulary | None = None
+        self._encoded: tuple | None = None  # (corpus identity, unicode_errors, EncodedCorpus)
         self.loss_history: list[float] = []
         self.epoch_history: list[Progress] = []
         self.epochs_trained = 0
@@ -218,20 +219,57 @@ class Word2Vec:
         p = self.params
         source = Corpus(corpus, unicode_errors=p.unicode_errors)
         t0 = time.perf_counter()
-        vocab = Vocabulary.build(source.blocks(), p.min_count, p.max_vocab_size, p.max_final_vocab)
-        if vocab.total_tokens == 0:
-            raise CorpusError(f"{source}: the corpus is empty (no words in it)")
-        if len(vocab) == 0:
-            raise ParameterError(
-                f"min_count={p.min_count}: no word of {source} occurs that often "
-                f"({vocab.total_tokens} tokens read); lower min_count or give more text"
+        # A file corpus is encoded in the counting pass, for the train() call that follows on
+        # the same unchanged files: reading and hashing the text again cost as much as a
+        # fifth of a CBOW epoch. (An iterable's content cannot be checked, so it is re-read.)
+        identity = source.identity()
+        spool = IdSpool() if identity is not None else None
+        try:
+            vocab = Vocabulary.build(
+                source.blocks(), p.min_count, p.max_vocab_size, p.max_final_vocab, spool
             )
+            if vocab.total_tokens == 0:
+                raise CorpusError(f"{source}: the corpus is empty (no words in it)")
+            if len(vocab) == 0:
+                raise ParameterError(
+                    f"min_count={p.min_count}: no word of {source} occurs that often "
+                    f"({vocab.total_tokens} tokens read); lower min_count or give more text"
+                )
+            self.set_vocab(vocab)
+            if spool is not None and vocab.counting_ids is not None:
+                chunk_size = chunk_ids(p, len(vocab))
+                encoded = EncodedCorpus.from_spool(spool, vocab, p.max_sentence_length, chunk_size)
+                self._encoded = (identity, p.unicode_errors, encoded)
+        finally:
+            if spool is not None:
+                spool.close()
         logger.info(
             "vocabulary: %d words (of %d tokens) in %.1fs",
             len(vocab), vocab.total_tokens, time.perf_counter() - t0,
         )  # fmt: skip
-        self.set_vocab(vocab)
         return self
+
+    def _drop_encoded(self) -> None:
+        if self._encoded is not None:
+            self._encoded[2].close()
+            self._encoded = None
+
+    def _encode(self, source: Corpus, chunk_size: int) -> EncodedCorpus:
+        """The corpus as ids: the one encoded by build_vocab if this is the same unchanged
+        corpus (used once, then released), else encoded now."""
+        p = self.params
+        cached, self._encoded = self._encoded, None
+        if cached is not None:
+            identity, unicode_errors, encoded = cached
+            if (
+                identity == source.identity()
+                and unicode_errors == p.unicode_errors
+                and encoded.max_sentence_length == p.max_sentence_length
+                and encoded.chunk_size == chunk_size
+            ):
+                return encoded
+            encoded.close()
+        return EncodedCorpus(source, self.vocab, p.max_sentence_length, chunk_size)
 
     def set_vocab(self, vocab: Vocabulary, weights: Sequence[np.ndarray] | None = None) -> None:
         """Use ``vocab`` (e.g. loaded with :meth:`Vocabulary.load`) and initialise the weights,
@@ -258,6 +296,7 @@ class Word2Vec:
             for name, shape, w in zip(_WEIGHT_NAMES, shapes, weights, strict=True):
                 if w.shape != shape:
                     raise ParameterError(f"weights: {name} has shape {w.shape}, expected {shape}")
+        self._drop_encoded()
         self.vocab = vocab
         (syn0, self.hidden_bias, self.syn1, self.hs_bias, self.syn1neg, self.neg_bias,
          self.syn1sm, self.sm_bias) = weights  # fmt: skip
@@ -352,7 +391,7 @@ class Word2Vec:
         callbacks = [*self.callbacks, *callbacks]
         source = Corpus(corpus, unicode_errors=p.unicode_errors)
         chunk_size = chunk_ids(p, len(self.vocab))
-        with EncodedCorpus(source, self.vocab, p.max_sentence_length, chunk_size) as encoded:
+        with self._encode(source, chunk_size) as encoded:
             if encoded.n_words == 0:
                 raise TrainingError(f"{source}: no word of the vocabulary occurs in the corpus")
             state = RunState(
