@@ -75,30 +75,58 @@ def sigmoid_layer(H, n, outs, labels, m, W, bias, use_bias, lr, dH, G):
 
     Adds ``-lr * dL/dH`` to ``dH[:n]``, updates ``W`` (and ``bias``) by ``-lr * dL/dW``, and
     returns the summed loss ``sum_i sum_j -log P(labels[j] | H[i])``.
+
+    Each of the three passes (scores, input gradients, output updates) handles four rows (or
+    four inputs) per sweep over a vector, so one load feeds four multiply-adds and an updated
+    vector is stored once per four terms rather than once per term. For a skip-gram block
+    this is 1.14-1.40x faster than one row at a time (``benchmarks/layer_blocking.py``).
     """
     d = H.shape[1]
+    m4 = m - m % 4
+    n4 = n - n % 4
     loss = 0.0
     for i in range(n):
-        for j in range(m):
+        for j in range(0, m4, 4):
+            r0, r1, r2, r3 = outs[j], outs[j + 1], outs[j + 2], outs[j + 3]
+            s0 = s1 = s2 = s3 = np.float32(0.0)
+            for k in range(d):
+                h = H[i, k]
+                s0 += h * W[r0, k]
+                s1 += h * W[r1, k]
+                s2 += h * W[r2, k]
+                s3 += h * W[r3, k]
+            G[i, j], G[i, j + 1], G[i, j + 2], G[i, j + 3] = s0, s1, s2, s3
+        for j in range(m4, m):
             row = outs[j]
             s = np.float32(0.0)
             for k in range(d):
                 s += H[i, k] * W[row, k]
-            if use_bias:
-                s += bias[row]
+            G[i, j] = s
+        for j in range(m):
+            s = G[i, j] + bias[outs[j]] if use_bias else G[i, j]
             term, g = _log_sigmoid_and_gradient(s, labels[j])
             loss += term
             G[i, j] = g * lr
-    for j in range(m):
-        row = outs[j]
-        for i in range(n):
+    for i in range(n):
+        for j in range(0, m4, 4):
+            r0, r1, r2, r3 = outs[j], outs[j + 1], outs[j + 2], outs[j + 3]
+            g0, g1, g2, g3 = G[i, j], G[i, j + 1], G[i, j + 2], G[i, j + 3]
+            for k in range(d):
+                dH[i, k] += g0 * W[r0, k] + g1 * W[r1, k] + g2 * W[r2, k] + g3 * W[r3, k]
+        for j in range(m4, m):
+            row = outs[j]
             g = G[i, j]
             for k in range(d):
                 dH[i, k] += g * W[row, k]
     for j in range(m):
         row = outs[j]
         gsum = np.float32(0.0)
-        for i in range(n):
+        for i in range(0, n4, 4):
+            g0, g1, g2, g3 = G[i, j], G[i + 1, j], G[i + 2, j], G[i + 3, j]
+            gsum += g0 + g1 + g2 + g3
+            for k in range(d):
+                W[row, k] += g0 * H[i, k] + g1 * H[i + 1, k] + g2 * H[i + 2, k] + g3 * H[i + 3, k]
+        for i in range(n4, n):
             g = G[i, j]
             gsum += g
             for k in range(d):
