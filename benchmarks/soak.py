@@ -9,7 +9,7 @@ all finite. A checkpoint can be taken along the way (``--checkpoint``) to time i
 ``--long-line MB`` instead builds a one-line file of that many MB (no newline, text8-like) and
 shows that counting and encoding it keeps peak RSS bounded (blocks of 4 MB, not the line).
 
-Usage (the full soak takes about an hour on 2 shared cores; run it when the machine is free)::
+Usage (the full CBOW soak took 4 minutes on 2 shared cores; ``--sg 1`` takes a few times longer)::
 
     PYTHONPATH=src python benchmarks/soak.py                          # 4 parts, 5 epochs
     PYTHONPATH=src python benchmarks/soak.py --max-files 1 --epochs 1 # a quick check
