@@ -206,6 +206,30 @@ def _sentences_to_block(lines: list[str], expected: int, last_number: int) -> np
     return arr
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _end_sentence(out, k, sent_len):
+    """End the open sentence, if any, at ``out[k]``; returns ``(k, 0)``. Both encodings
+    (text and recorded ids) cut sentences through these two helpers, so they agree."""
+    if sent_len > 0:
+        out[k] = SENTENCE_END
+        k += 1
+    return k, 0
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _add_word(out, k, sent_len, w, max_len):
+    """Append word ``w``, ending the sentence once it holds ``max_len`` words (a long line is
+    cut into consecutive sentences, never truncated); returns ``(k, sent_len)``."""
+    out[k] = w
+    k += 1
+    sent_len += 1
+    if sent_len >= max_len:
+        out[k] = SENTENCE_END
+        k += 1
+        sent_len = 0
+    return k, sent_len
+
+
 @njit(nogil=True, cache=True)
 def _encode_block(buf, n, slots, hashes, starts, lens, key_bytes, out, sent_len, max_len):
     """Write the word ids of ``buf`` to ``out``, dropping unknown words and ending each sentence
@@ -218,23 +242,15 @@ def _encode_block(buf, n, slots, hashes, starts, lens, key_bytes, out, sent_len,
     raw = 0
     while True:
         s, e, newlines = next_token(buf, pos, n)
-        if newlines > 0 and sent_len > 0:
-            out[k] = SENTENCE_END
-            k += 1
-            sent_len = 0
+        if newlines > 0:
+            k, sent_len = _end_sentence(out, k, sent_len)
         if s >= n:
             return k, sent_len, raw
         raw += 1
         j = find_slot(slots, hashes, starts, lens, key_bytes, buf, s, e, fnv1a(buf, s, e))
         w = slots[j]
         if w >= 0:
-            out[k] = w
-            k += 1
-            sent_len += 1
-            if sent_len >= max_len:
-                out[k] = SENTENCE_END
-                k += 1
-                sent_len = 0
+            k, sent_len = _add_word(out, k, sent_len, w, max_len)
         pos = e
 
 
@@ -249,20 +265,9 @@ def _remap_ids(src, id_map, out, sent_len, max_len):
     for i in range(src.shape[0]):
         w = src[i]
         if w == LINE_END:
-            if sent_len > 0:
-                out[k] = SENTENCE_END
-                k += 1
-                sent_len = 0
-            continue
-        w = id_map[w]
-        if w >= 0:
-            out[k] = w
-            k += 1
-            sent_len += 1
-            if sent_len >= max_len:
-                out[k] = SENTENCE_END
-                k += 1
-                sent_len = 0
+            k, sent_len = _end_sentence(out, k, sent_len)
+        elif id_map[w] >= 0:
+            k, sent_len = _add_word(out, k, sent_len, id_map[w], max_len)
     return k, sent_len
 
 
