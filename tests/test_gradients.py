@@ -9,7 +9,7 @@ import pytest
 
 from reference import step_loss_and_grads
 from w2v.huffman import HuffmanTree
-from w2v.kernels import KernelConfig, cbow_step, make_scratch, sg_step
+from w2v.kernels import CBOW_BATCH, KernelConfig, cbow_step, make_scratch, sg_step
 
 V, D, LR = 12, 8, 0.05
 CONTEXT = np.array([3, 5, 7, 3], dtype=np.int32)  # a repeated word must count twice
@@ -50,6 +50,13 @@ def _rel_err(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
 
 
+def _cbow_one_centre(cfg, weights, tree_arrays, H, dH, scratch) -> float:
+    """One CBOW step predicting TARGET from CONTEXT."""
+    contexts, cnts = CONTEXT[None, :], np.array([len(CONTEXT)], np.int32)
+    return cbow_step(cfg, contexts, cnts, np.array([TARGET], np.int32), 1, NEGS, tuple(weights),
+                     tree_arrays, np.float32(LR), H, dH, scratch)  # fmt: skip
+
+
 # (architecture, cbow_mean): the CBOW mean (exact-gradient mode) and sum, and skip-gram
 ARCHS = [("cbow", True), ("cbow", False), ("sg", True)]
 CASES = [
@@ -60,17 +67,24 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("arch", "cbow_mean", "layer", "bias"), CASES)
-def test_step_is_minus_lr_times_gradient(arch, cbow_mean, layer, bias):
+def _check_step(arch, cbow_mean, layer, bias, centres, negs=NEGS):
+    """Run one kernel step over ``centres`` ((context, target) pairs; one for skip-gram, up to
+    a CBOW batch for CBOW) and check that it moves every weight by -lr x the gradient of the
+    centres' summed loss, and moves nothing else."""
     tree, weights, slot = _setup(layer, bias)
     cfg = KernelConfig(
         sg=int(arch == "sg"), cbow_mean=int(cbow_mean), window=2, shrink_windows=0,
-        negative=len(NEGS) if layer == "negative" else 0, hs=int(layer == "hs"),
+        negative=len(negs) if layer == "negative" else 0, hs=int(layer == "hs"),
         softmax=int(layer == "softmax"), bias=int(bias), blocked=1, cbow_exact_gradient=1,
     )  # fmt: skip
-    length = tree.lengths[TARGET]
-    path = (tree.points[TARGET, :length], tree.codes[TARGET, :length].astype(np.float64))
-    kw = {"negs": NEGS} if layer == "negative" else {"path": path} if layer == "hs" else {}
+
+    def layer_kw(target):
+        if layer == "negative":
+            return {"negs": negs}
+        if layer == "hs":
+            n = tree.lengths[target]
+            return {"path": (tree.points[target, :n], tree.codes[target, :n].astype(np.float64))}
+        return {}
 
     # reference gradients in float64, themselves checked by finite differences
     syn0 = weights[0].astype(np.float64)
@@ -79,12 +93,22 @@ def test_step_is_minus_lr_times_gradient(arch, cbow_mean, layer, bias):
     if not bias:
         p["b"] = None
 
-    def loss():
-        return step_loss_and_grads(arch, syn0, hbias, CONTEXT, TARGET, layer, p, cbow_mean, **kw)[0]
+    def loss_and_grads():
+        parts = [
+            step_loss_and_grads(arch, syn0, hbias, ctx, t, layer, p, cbow_mean, **layer_kw(t))
+            for ctx, t in centres
+        ]
+        total = sum(part[0] for part in parts)
+        g0 = sum(part[1] for part in parts)
+        ghb = sum(part[2] for part in parts) if bias else None
+        gW = sum(part[3]["W"] for part in parts)
+        gb = sum(part[3]["b"] for part in parts) if bias else None
+        return total, g0, ghb, {"W": gW, "b": gb}
 
-    _, g0, ghb, gout = step_loss_and_grads(
-        arch, syn0, hbias, CONTEXT, TARGET, layer, p, cbow_mean, **kw
-    )
+    def loss():
+        return loss_and_grads()[0]
+
+    _, g0, ghb, gout = loss_and_grads()
     assert _rel_err(g0, _finite_difference(loss, syn0)) < 1e-5
     assert _rel_err(gout["W"], _finite_difference(loss, p["W"])) < 1e-5
     if bias:
@@ -94,11 +118,17 @@ def test_step_is_minus_lr_times_gradient(arch, cbow_mean, layer, bias):
     # the kernel's step
     before = [w.copy() for w in weights]
     H, dH, scratch = make_scratch(cfg, D, tree.codes.shape[1], V)
-    step = sg_step if arch == "sg" else cbow_step
-    kernel_loss = step(
-        cfg, CONTEXT, len(CONTEXT), TARGET, NEGS, tuple(weights),
-        (tree.codes, tree.points, tree.lengths), np.float32(LR), H, dH, scratch,
-    )  # fmt: skip
+    args = (negs, tuple(weights), (tree.codes, tree.points, tree.lengths), np.float32(LR))
+    targets = np.array([t for _, t in centres], np.int32)
+    if arch == "sg":
+        ((context, _),) = centres
+        kernel_loss = sg_step(cfg, context, len(context), targets, *args, H, dH, scratch)
+    else:
+        contexts = np.zeros((len(centres), 2 * cfg.window), np.int32)
+        for b, (ctx, _) in enumerate(centres):
+            contexts[b, : len(ctx)] = ctx
+        cnts = np.array([len(ctx) for ctx, _ in centres], np.int32)
+        kernel_loss = cbow_step(cfg, contexts, cnts, targets, len(centres), *args, H, dH, scratch)
     assert kernel_loss == pytest.approx(loss(), rel=1e-5)
     expected = {0: g0, slot: gout["W"]}
     if bias:
@@ -111,6 +141,32 @@ def test_step_is_minus_lr_times_gradient(arch, cbow_mean, layer, bias):
             assert np.array_equal(delta != 0, touched), f"untouched weights moved in array {i}"
         else:
             assert not delta.any(), f"weight array {i} should not move"
+
+
+@pytest.mark.parametrize(("arch", "cbow_mean", "layer", "bias"), CASES)
+def test_step_is_minus_lr_times_gradient(arch, cbow_mean, layer, bias):
+    _check_step(arch, cbow_mean, layer, bias, [(CONTEXT, TARGET)])
+
+
+# A CBOW batch: the second centre repeats the first's target, so that word is one row with two
+# positive labels; contexts of different lengths share words.
+BATCH = [
+    (CONTEXT, TARGET),
+    (np.array([5, 0], np.int32), TARGET),
+    (np.array([7, 3, 11], np.int32), 6),
+    (np.array([8], np.int32), 10),
+]
+
+
+@pytest.mark.parametrize(
+    ("cbow_mean", "bias"), list(itertools.product([True, False], [False, True]))
+)
+def test_cbow_batch_step_is_minus_lr_times_gradient_of_its_summed_loss(cbow_mean, bias):
+    """With ``blocked``, CBOW centres share one step and one set of negatives; the step must
+    be the exact gradient step of the batch's summed loss, however the targets repeat."""
+    assert len(BATCH) == CBOW_BATCH
+    assert not set(NEGS) & {t for _, t in BATCH}  # shared negatives are never a batch's target
+    _check_step("cbow", cbow_mean, "negative", bias, BATCH)
 
 
 @pytest.mark.parametrize("layer", ["negative", "hs", "softmax"])
@@ -128,9 +184,7 @@ def test_cbow_mean_default_moves_inputs_by_the_whole_hidden_error(layer):
         )  # fmt: skip
         before = [w.copy() for w in weights]
         H, dH, scratch = make_scratch(cfg, D, tree.codes.shape[1], V)
-        tree_arrays = (tree.codes, tree.points, tree.lengths)
-        cbow_step(cfg, CONTEXT, len(CONTEXT), TARGET, NEGS, tuple(weights), tree_arrays,
-                  np.float32(LR), H, dH, scratch)  # fmt: skip
+        _cbow_one_centre(cfg, weights, (tree.codes, tree.points, tree.lengths), H, dH, scratch)
         runs[exact] = [n.astype(np.float64) - o for n, o in zip(weights, before, strict=True)]
     default, exact = runs[0], runs[1]
     np.testing.assert_allclose(default[0][words], len(CONTEXT) * exact[0][words], rtol=1e-4)

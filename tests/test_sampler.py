@@ -36,6 +36,18 @@ def test_draws_never_return_the_positive():
     assert chisquare(observed, expected / expected.sum() * draws.shape[0]).pvalue > 1e-3
 
 
+def test_draws_avoid_every_positive_of_a_batch():
+    """A CBOW batch shares its negatives, so none may be any of the batch's centre words."""
+    table = AliasTable(COUNTS, 0.75)
+    positives = [0, 2, 3]
+    draws = table.draw(10**6, stream_seed(9, 0), avoid=positives)
+    assert not np.isin(draws, positives).any()
+    others = np.setdiff1d(np.arange(len(COUNTS)), positives)
+    observed = np.bincount(draws, minlength=len(COUNTS))[others]
+    expected = COUNTS[others].astype(float) ** 0.75
+    assert chisquare(observed, expected / expected.sum() * draws.shape[0]).pvalue > 1e-3
+
+
 def test_keep_probabilities_follow_word2vec_formula():
     keep = keep_probabilities(COUNTS, 1e-2)
     t = 1e-2 * COUNTS.sum()

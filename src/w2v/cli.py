@@ -191,7 +191,8 @@ def _train_parser(sub) -> None:
     g.add_argument("--no-shrink-windows", action="store_true",
                    help="always use the full window (no random shrinking)")  # fmt: skip
     g.add_argument("--exact-pairs", action="store_true",
-                   help="skip-gram: pair-by-pair updates as word2vec.c (blocked=0)")  # fmt: skip
+                   help="word2vec.c's updates: skip-gram pair by pair, CBOW centre by "
+                        "centre (blocked=0)")  # fmt: skip
     g.add_argument("--max-sentence-length", type=_positive_int, default=10000,
                    help="longer lines are cut into pieces of this many words")  # fmt: skip
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -392,7 +393,7 @@ def parse_word2vec_c(argv: Sequence[str]) -> argparse.Namespace:
         "vector_size": ns.size, "window": ns.window, "sample": ns.sample, "hs": ns.hs,
         "negative": ns.negative, "workers": ns.threads or _default_workers(), "epochs": ns.iter,
         "min_count": ns.min_count, "alpha": alpha, "min_alpha": alpha * 1e-4, "sg": sg,
-        "blocked": 0,  # word2vec.c updates skip-gram pair by pair
+        "blocked": 0,  # word2vec.c's updates: skip-gram pair by pair, CBOW centre by centre
     }  # fmt: skip
     return argparse.Namespace(
         func=cmd_train,

@@ -9,6 +9,9 @@ in place. Two primitives serve every layer:
   target's Huffman path, labelled ``1 - code``) are the same computation on different rows.
 * :func:`softmax_layer` scores ``H`` against every output row (full softmax, cross-entropy).
 
+When the inputs of a block predict different targets (a CBOW batch), :func:`sparse_sigmoid_layer`
+scores them, each target row once with a label for every input that predicts it.
+
 All scores of a block are computed before any weight moves, so each step applies exactly
 ``-lr`` times the gradient of the block's summed loss. :func:`cbow_step` and :func:`sg_step`
 build ``H`` for the two architectures and hand ``dH`` back to the input vectors;
@@ -20,6 +23,11 @@ centre word. Over a corpus the (centre, context) pairs are symmetric, so this is
 objective as the centre predicting its contexts, and all contexts of a centre then share one
 target: with ``blocked`` they form one block that shares the target's path (HS), one set of
 negatives (NS, as in pWord2Vec) or one pass over the output matrix (softmax).
+
+CBOW with ``blocked`` and negative sampling alone takes ``CBOW_BATCH`` centres of a sentence,
+``2 * window + 1`` words apart so that their contexts never overlap, as one block: each
+predicts its own target and they share one set of negatives (none of them any of the block's
+targets), so the negatives' rows are loaded and updated once for the whole block.
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ from numba import njit
 
 from w2v.rng import below, uniform
 from w2v.sampler import draw_negative
+
+CBOW_BATCH = 4  # CBOW centres per step with ``blocked``
 
 
 class KernelConfig(NamedTuple):
@@ -137,6 +147,52 @@ def sigmoid_layer(H, n, outs, labels, m, W, bias, use_bias, lr, dH, G):
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+def sparse_sigmoid_layer(H, n, outs, L, m, W, bias, use_bias, lr, dH, G):
+    """Binary logistic predictions of the distinct rows ``outs[:m]`` of ``W``: input ``i``
+    predicts row ``j`` with label ``L[i, j]``, or not at all where ``L[i, j] < 0``.
+
+    Same contract as :func:`sigmoid_layer`. This is the target layer of a CBOW batch, whose
+    inputs predict different words (a word that is the target of two inputs is one row with
+    two labels). As the rows are distinct, each row's updates use only its own scores, and
+    no other prediction of the block reads it.
+    """
+    d = H.shape[1]
+    loss = 0.0
+    for j in range(m):
+        row = outs[j]
+        for i in range(n):
+            if L[i, j] >= 0:
+                s = np.float32(0.0)
+                for k in range(d):
+                    s += H[i, k] * W[row, k]
+                G[i, j] = s
+    for j in range(m):
+        for i in range(n):
+            if L[i, j] >= 0:
+                s = G[i, j] + bias[outs[j]] if use_bias else G[i, j]
+                term, g = _log_sigmoid_and_gradient(s, L[i, j])
+                loss += term
+                G[i, j] = g * lr
+    for j in range(m):
+        row = outs[j]
+        gsum = np.float32(0.0)
+        for i in range(n):
+            if L[i, j] >= 0:
+                g = G[i, j]
+                gsum += g
+                for k in range(d):
+                    dH[i, k] += g * W[row, k]
+        for i in range(n):
+            if L[i, j] >= 0:
+                g = G[i, j]
+                for k in range(d):
+                    W[row, k] += g * H[i, k]
+        if use_bias:
+            bias[row] += gsum
+    return loss
+
+
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def softmax_layer(H, n, target, W, bias, use_bias, lr, dH, P):
     """Full softmax over all rows of ``W`` from ``H[:n]``, each predicting ``target``.
 
@@ -179,40 +235,89 @@ def softmax_layer(H, n, target, W, bias, use_bias, lr, dH, P):
     return loss
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def predict_and_update(cfg, H, n, target, negs, weights, tree, lr, dH, scratch):
-    """Every enabled output layer predicts ``target`` from ``H[:n]``; returns the summed loss.
+@njit(nogil=True, cache=True)
+def _new_row(row, n, outs, L, m):
+    """Append ``row`` to ``outs`` with no input predicting it yet; returns the new count."""
+    outs[m] = row
+    for i in range(n):
+        L[i, m] = -1.0
+    return m + 1
 
-    ``negs`` holds ``cfg.negative`` negative word ids (drawn by the caller).
+
+@njit(nogil=True, cache=True)
+def _merge_targets(targets, n, outs, L):
+    """Rows and labels of ``n`` inputs each predicting its own target (label 1), a word that
+    is the target of several inputs being one row. Returns the number of rows."""
+    m = 0
+    for i in range(n):
+        slot = -1
+        for j in range(m):
+            if outs[j] == targets[i]:
+                slot = j
+                break
+        if slot < 0:
+            slot = m
+            m = _new_row(targets[i], n, outs, L, m)
+        L[i, slot] = 1.0
+    return m
+
+
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+def predict_and_update(cfg, H, n, targets, nt, negs, weights, tree, lr, dH, scratch):
+    """Every enabled output layer predicts from ``H[:n]``; returns the summed loss.
+
+    With ``nt == 1`` every input predicts ``targets[0]`` (a skip-gram block, or one CBOW
+    centre); otherwise input ``i`` predicts ``targets[i]`` (a CBOW batch, which only negative
+    sampling trains: there the inputs share the negatives, while hierarchical or full softmax
+    would have nothing to share). ``negs`` holds ``cfg.negative`` negative word ids drawn by
+    the caller, none of them a target.
     """
     _, _, syn1, hs_bias, syn1neg, neg_bias, syn1sm, sm_bias = weights
     codes, points, lengths = tree
     outs, labels, G, P = scratch
+    if nt > 1 and (cfg.hs or cfg.softmax):
+        raise ValueError("a block with several targets takes negative sampling only")
     for i in range(n):
         dH[i, :] = 0.0
     loss = 0.0
     if cfg.hs:
-        m = lengths[target]
+        t = targets[0]
+        m = lengths[t]
         for j in range(m):
-            outs[j] = points[target, j]
-            labels[j] = 1.0 - codes[target, j]
-        loss += sigmoid_layer(H, n, outs, labels, m, syn1, hs_bias, cfg.bias, lr, dH, G)
+            outs[j] = points[t, j]
+            labels[0, j] = 1.0 - codes[t, j]
+        loss += sigmoid_layer(H, n, outs, labels[0], m, syn1, hs_bias, cfg.bias, lr, dH, G)
     if cfg.negative > 0:
-        outs[0] = target
-        labels[0] = 1.0
-        for j in range(cfg.negative):
-            outs[j + 1] = negs[j]
-            labels[j + 1] = 0.0
-        m = cfg.negative + 1
-        loss += sigmoid_layer(H, n, outs, labels, m, syn1neg, neg_bias, cfg.bias, lr, dH, G)
+        k = cfg.negative
+        if nt == 1:
+            outs[0] = targets[0]
+            labels[0, 0] = 1.0
+            for j in range(k):
+                outs[j + 1] = negs[j]
+                labels[0, j + 1] = 0.0
+            loss += sigmoid_layer(
+                H, n, outs, labels[0], k + 1, syn1neg, neg_bias, cfg.bias, lr, dH, G
+            )
+        else:
+            # Targets and negatives are disjoint rows and H does not move until the caller
+            # applies dH, so two layers in turn still take one exact gradient step.
+            m = _merge_targets(targets, n, outs, labels)
+            loss += sparse_sigmoid_layer(
+                H, n, outs, labels, m, syn1neg, neg_bias, cfg.bias, lr, dH, G
+            )
+            for j in range(k):
+                labels[0, j] = 0.0
+            loss += sigmoid_layer(H, n, negs, labels[0], k, syn1neg, neg_bias, cfg.bias, lr, dH, G)
     if cfg.softmax:
-        loss += softmax_layer(H, n, target, syn1sm, sm_bias, cfg.bias, lr, dH, P)
+        loss += softmax_layer(H, n, targets[0], syn1sm, sm_bias, cfg.bias, lr, dH, P)
     return loss
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def cbow_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch):
-    """CBOW: the mean (or sum) of the context vectors, plus the hidden bias, predicts ``target``.
+def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, H, dH, scratch):
+    """CBOW on ``nb`` centres at once: for each ``b``, the mean (or sum) of the context
+    vectors ``contexts[b, :cnts[b]]``, plus the hidden bias, predicts ``targets[b]``. All
+    predictions are scored before any weight moves and they share the negatives.
 
     With the mean, word2vec.c and gensim move every context vector by the whole hidden-layer
     error (``cnt`` times its gradient), and their learning rates are tuned for that, so that
@@ -220,40 +325,43 @@ def cbow_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch
     """
     syn0, hidden_bias = weights[0], weights[1]
     d = syn0.shape[1]
-    for k in range(d):
-        H[0, k] = 0.0
-    for c in range(cnt):
-        w = context[c]
+    for b in range(nb):
         for k in range(d):
-            H[0, k] += syn0[w, k]
-    scale = np.float32(1.0 / cnt) if cfg.cbow_mean else np.float32(1.0)
-    for k in range(d):
-        H[0, k] *= scale
+            H[b, k] = 0.0
+        for c in range(cnts[b]):
+            w = contexts[b, c]
+            for k in range(d):
+                H[b, k] += syn0[w, k]
+        scale = np.float32(1.0 / cnts[b]) if cfg.cbow_mean else np.float32(1.0)
+        for k in range(d):
+            H[b, k] *= scale
+            if cfg.bias:
+                H[b, k] += hidden_bias[k]
+    loss = predict_and_update(cfg, H, nb, targets, nb, negs, weights, tree, lr, dH, scratch)
+    for b in range(nb):
+        exact = cfg.cbow_mean and cfg.cbow_exact_gradient
+        in_scale = np.float32(1.0 / cnts[b]) if exact else np.float32(1.0)
+        for c in range(cnts[b]):
+            w = contexts[b, c]
+            for k in range(d):
+                syn0[w, k] += dH[b, k] * in_scale
         if cfg.bias:
-            H[0, k] += hidden_bias[k]
-    loss = predict_and_update(cfg, H, 1, target, negs, weights, tree, lr, dH, scratch)
-    in_scale = scale if cfg.cbow_exact_gradient else np.float32(1.0)
-    for c in range(cnt):
-        w = context[c]
-        for k in range(d):
-            syn0[w, k] += dH[0, k] * in_scale
-    if cfg.bias:
-        for k in range(d):
-            hidden_bias[k] += dH[0, k]
+            for k in range(d):
+                hidden_bias[k] += dH[b, k]
     return loss
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch):
     """Skip-gram block: each of the ``cnt`` context words' vectors (plus the hidden bias)
-    predicts ``target``, all scored before any update."""
+    predicts ``target[0]``, all scored before any update."""
     syn0, hidden_bias = weights[0], weights[1]
     d = syn0.shape[1]
     for i in range(cnt):
         w = context[i]
         for k in range(d):
             H[i, k] = syn0[w, k] + hidden_bias[k] if cfg.bias else syn0[w, k]
-    loss = predict_and_update(cfg, H, cnt, target, negs, weights, tree, lr, dH, scratch)
+    loss = predict_and_update(cfg, H, cnt, target, 1, negs, weights, tree, lr, dH, scratch)
     for i in range(cnt):
         w = context[i]
         for k in range(d):
@@ -266,12 +374,12 @@ def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch):
 
 def make_scratch(cfg: KernelConfig, dim: int, max_path: int, vocab_size: int):
     """Buffers one thread needs: (H, dH, (outs, labels, G, P))."""
-    n_max = 2 * cfg.window
-    m_max = max(cfg.negative + 1, max_path, 1)
+    n_max = max(2 * cfg.window, CBOW_BATCH)
+    m_max = max(cfg.negative + CBOW_BATCH, max_path, 1)
     H = np.zeros((n_max, dim), dtype=np.float32)
     dH = np.zeros((n_max, dim), dtype=np.float32)
     outs = np.zeros(m_max, dtype=np.int32)
-    labels = np.zeros(m_max, dtype=np.float32)
+    labels = np.zeros((n_max, m_max), dtype=np.float32)
     G = np.zeros((n_max, m_max), dtype=np.float32)
     P = np.zeros((n_max if cfg.softmax else 0, vocab_size if cfg.softmax else 0), np.float32)
     return H, dH, (outs, labels, G, P)
@@ -291,8 +399,13 @@ def train_chunk(
     threshold, alias = sampler
     n = ids.shape[0]
     window = cfg.window
+    ns_only = cfg.negative > 0 and not cfg.hs and not cfg.softmax
+    batch = CBOW_BATCH if cfg.blocked and not cfg.sg and ns_only else 1
+    stride = 2 * window + 1 if batch > 1 else 1
     sent = np.empty(n, dtype=np.int32)
-    context = np.empty(2 * window, dtype=np.int32)
+    contexts = np.empty((batch, 2 * window), dtype=np.int32)
+    cnts = np.empty(batch, dtype=np.int32)
+    targets = np.empty(batch, dtype=np.int32)
     negs = np.empty(max(cfg.negative, 1), dtype=np.int32)
     loss = 0.0
     predictions = 0
@@ -312,33 +425,47 @@ def train_chunk(
         pos += 1
         progress = (words_before + words) / total_words
         lr = np.float32(max(alpha - span * progress, min_alpha))
-        for i in range(length):
-            b = window - below(state, window) if cfg.shrink_windows else window
-            cnt = 0
-            for j in range(max(0, i - b), min(length, i + b + 1)):
-                if j != i:
-                    context[cnt] = sent[j]
-                    cnt += 1
-            if cnt == 0:
-                continue
-            target = sent[i]
-            if cfg.sg and not cfg.blocked:
-                for c in range(cnt):
-                    for k in range(cfg.negative):
-                        negs[k] = draw_negative(threshold, alias, state, target)
-                    loss += sg_step(
-                        cfg, context[c : c + 1], 1, target, negs, weights, tree, lr, H, dH, scratch
+        # A CBOW batch takes centres ``stride`` apart, so their contexts never overlap.
+        for base in range(0, length, batch * stride):
+            for offset in range(stride):
+                nb = 0
+                for q in range(batch):
+                    i = base + offset + q * stride
+                    if i >= length:
+                        break
+                    b = window - below(state, window) if cfg.shrink_windows else window
+                    context = contexts[nb]
+                    cnt = 0
+                    for j in range(max(0, i - b), min(length, i + b + 1)):
+                        if j != i:
+                            context[cnt] = sent[j]
+                            cnt += 1
+                    if cnt > 0:
+                        targets[nb] = sent[i]
+                        cnts[nb] = cnt
+                        nb += 1
+                if nb == 0:
+                    continue
+                for k in range(cfg.negative):
+                    negs[k] = draw_negative(threshold, alias, state, targets[:nb])
+                if not cfg.sg:
+                    loss += cbow_step(
+                        cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, H, dH, scratch
                     )
-                predictions += cnt
-                continue
-            for k in range(cfg.negative):
-                negs[k] = draw_negative(threshold, alias, state, target)
-            if cfg.sg:
-                loss += sg_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch)
-                predictions += cnt
-            else:
-                loss += cbow_step(
-                    cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch
-                )
-                predictions += 1
+                    predictions += nb
+                elif cfg.blocked:
+                    loss += sg_step(
+                        cfg, contexts[0], cnts[0], targets, negs, weights, tree, lr, H, dH, scratch
+                    )
+                    predictions += cnts[0]
+                else:  # word2vec.c: each pair its own step with its own negatives
+                    for c in range(cnts[0]):
+                        if c > 0:
+                            for k in range(cfg.negative):
+                                negs[k] = draw_negative(threshold, alias, state, targets[:1])
+                        loss += sg_step(
+                            cfg, contexts[0, c : c + 1], 1, targets, negs, weights, tree, lr, H,
+                            dH, scratch,
+                        )  # fmt: skip
+                    predictions += cnts[0]
     return loss, predictions, words

@@ -7,6 +7,8 @@ word2vec.c's 10**8-entry unigram table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numba import njit
 
@@ -73,23 +75,31 @@ class AliasTable:
         self.alias = np.zeros(len(weights), dtype=np.int32)
         _build_alias(self.probabilities, self.threshold, self.alias)
 
-    def draw(self, n: int, state: np.ndarray, avoid: int = -1) -> np.ndarray:
-        """``n`` draws with the kernels' own sampler (used by tests and tools)."""
+    def draw(self, n: int, state: np.ndarray, avoid: int | Sequence[int] = ()) -> np.ndarray:
+        """``n`` draws with the kernels' own sampler (used by tests and tools), none of them in
+        ``avoid``."""
         out = np.empty(n, dtype=np.int32)
-        _draw_many(self.threshold, self.alias, state, avoid, out)
+        positives = np.atleast_1d(np.asarray(avoid, dtype=np.int32))
+        _draw_many(self.threshold, self.alias, state, positives, out)
         return out
 
 
 @njit(nogil=True, cache=True, inline="always")
-def draw_negative(threshold: np.ndarray, alias: np.ndarray, state: np.ndarray, avoid: int) -> int:
-    """One draw from the alias table, drawn again while it equals ``avoid`` (the positive)."""
+def draw_negative(
+    threshold: np.ndarray, alias: np.ndarray, state: np.ndarray, avoid: np.ndarray
+) -> int:
+    """One draw from the alias table, drawn again while it is one of ``avoid`` (the positives
+    of the step: one word, or each centre of a CBOW batch that shares the negatives)."""
     n = np.uint64(threshold.shape[0])
     while True:
         r = next_u64(state)
         i = np.int64(((r >> np.uint64(32)) * n) >> np.uint64(32))
         if (r & np.uint64(0xFFFFFFFF)) >= threshold[i]:
             i = alias[i]
-        if i != avoid:
+        hit = False
+        for a in avoid:
+            hit |= i == a
+        if not hit:
             return i
 
 

@@ -171,8 +171,12 @@ class Word2Vec:
     shrink_windows : {0, 1}
         1 draws the effective window uniformly from 1..window for each centre word.
     blocked : {0, 1}
-        Skip-gram only: 1 trains all context words of a centre as one block (shared
-        negatives, one pass over the target's tree path); 0 is word2vec.c's per-pair update.
+        1 trains in blocks, each step the exact gradient step of the block's summed loss.
+        Skip-gram: all context words of a centre form one block (shared negatives, one pass
+        over the target's tree path). CBOW with negative sampling alone: four centres of a
+        sentence, a window span apart so their contexts do not overlap, form one block that
+        shares one set of negatives. 0 is word2vec.c's update: one (context, centre) pair, or
+        one CBOW centre, per step.
     workers : int
         Training threads (lock-free updates of shared weights).
     seed : int
