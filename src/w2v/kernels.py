@@ -236,15 +236,6 @@ def softmax_layer(H, n, target, W, bias, use_bias, lr, dH, P):
 
 
 @njit(nogil=True, cache=True)
-def _new_row(row, n, outs, L, m):
-    """Append ``row`` to ``outs`` with no input predicting it yet; returns the new count."""
-    outs[m] = row
-    for i in range(n):
-        L[i, m] = -1.0
-    return m + 1
-
-
-@njit(nogil=True, cache=True)
 def _merge_targets(targets, n, outs, L):
     """Rows and labels of ``n`` inputs each predicting its own target (label 1), a word that
     is the target of several inputs being one row. Returns the number of rows."""
@@ -255,9 +246,12 @@ def _merge_targets(targets, n, outs, L):
             if outs[j] == targets[i]:
                 slot = j
                 break
-        if slot < 0:
+        if slot < 0:  # a new row, no input predicting it yet
             slot = m
-            m = _new_row(targets[i], n, outs, L, m)
+            outs[m] = targets[i]
+            for i2 in range(n):
+                L[i2, m] = -1.0
+            m += 1
         L[i, slot] = 1.0
     return m
 
