@@ -332,8 +332,8 @@ def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, H, dH, 
             if cfg.bias:
                 H[b, k] += hidden_bias[k]
     loss = predict_and_update(cfg, H, nb, targets, nb, negs, weights, tree, lr, dH, scratch)
+    exact = cfg.cbow_mean and cfg.cbow_exact_gradient
     for b in range(nb):
-        exact = cfg.cbow_mean and cfg.cbow_exact_gradient
         in_scale = np.float32(1.0 / cnts[b]) if exact else np.float32(1.0)
         for c in range(cnts[b]):
             w = contexts[b, c]
