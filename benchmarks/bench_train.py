@@ -13,6 +13,7 @@ Run from the repository root (see benchmarks/README.md):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib.metadata
 import json
@@ -166,6 +167,27 @@ def _cpu_seconds() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def _steal_seconds() -> float | None:
+    """CPU time the hypervisor gave to other guests, summed over this machine's CPUs."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def _timing_training(out: dict[str, Any]):
+    """Record wall, CPU and steal seconds of the training inside the ``with`` block."""
+    t0, c0, s0 = time.perf_counter(), _cpu_seconds(), _steal_seconds()
+    yield
+    out["train_seconds"] = time.perf_counter() - t0
+    out["train_cpu_seconds"] = _cpu_seconds() - c0
+    s1 = _steal_seconds()
+    out["train_steal_seconds"] = None if s0 is None or s1 is None else s1 - s0
+
+
 def _reset_peak_rss() -> bool:
     """Reset VmHWM to the current RSS (Linux >= 4.0); False when not possible."""
     try:
@@ -246,10 +268,8 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
         out["rss_before_train_mib"] = (_proc_status_kib("VmRSS") or 0) / 1024
         out["peak_rss_before_train_mib"] = (_proc_status_kib("VmHWM") or 0) / 1024
         out["peak_reset"] = _reset_peak_rss()
-        t0, c0 = time.perf_counter(), _cpu_seconds()
-        model.train(path, epochs=spec["epochs"])
-        out["train_seconds"] = time.perf_counter() - t0
-        out["train_cpu_seconds"] = _cpu_seconds() - c0
+        with _timing_training(out):
+            model.train(path, epochs=spec["epochs"])
         words, vectors = model.wv.index_to_key, model.wv.vectors
         out["vocab_size"] = len(words)
     else:
@@ -270,16 +290,13 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
                 out["rss_before_train_mib"] = (_proc_status_kib("VmRSS") or 0) / 1024
                 out["peak_rss_before_train_mib"] = (_proc_status_kib("VmHWM") or 0) / 1024
                 out["peak_reset"] = _reset_peak_rss()
-            t0, c0 = time.perf_counter(), _cpu_seconds()
-            if system == "gensim_file":
-                model.train(corpus_file=corpus_path, total_words=model.corpus_total_words,
-                            total_examples=model.corpus_count, epochs=epochs)  # fmt: skip
-            else:
-                model.train(LineSentence(corpus_path), total_examples=model.corpus_count,
-                            total_words=model.corpus_total_words, epochs=epochs)  # fmt: skip
-            if timed:
-                out["train_seconds"] = time.perf_counter() - t0
-                out["train_cpu_seconds"] = _cpu_seconds() - c0
+            with _timing_training(out if timed else {}):
+                if system == "gensim_file":
+                    model.train(corpus_file=corpus_path, total_words=model.corpus_total_words,
+                                total_examples=model.corpus_count, epochs=epochs)  # fmt: skip
+                else:
+                    model.train(LineSentence(corpus_path), total_examples=model.corpus_count,
+                                total_words=model.corpus_total_words, epochs=epochs)  # fmt: skip
 
         t0 = time.perf_counter()
         fit(Word2Vec(**dict(params, epochs=1)), warm, 1, timed=False)
@@ -499,6 +516,8 @@ def print_throughput(args, corpus, results) -> None:
             row = [c] + [_fmt_ratio(med[c, w, s], med[c, base, s]) for w in wl[1:] for s in systems]
             print("| " + " | ".join(row) + " |")
 
+    _print_cpu(args, corpus, results)
+
     print("\n## Peak RSS during training (MiB, median; whole child process, in brackets the "
           "growth over its RSS just before the train call)\n")  # fmt: skip
     cols = ["config", "workers"] + [SYSTEMS[s] for s in systems]
@@ -526,6 +545,34 @@ def print_throughput(args, corpus, results) -> None:
     )
     print(f"\nVocabulary sizes (min_count 5): {sizes or 'none (every run failed)'}")
     _print_failures(results)
+
+
+def _print_cpu(args, corpus, results) -> None:
+    """Training CPU time per word, so that a scaling shortfall can be told apart: more CPU
+    per word at 2 workers is work the threads add (or neighbours slowing the cores), the same
+    CPU per word over a longer wall time is idle or stolen time."""
+    systems = args.systems
+    print("\n## CPU per word (training CPU ns per corpus word, median; in brackets the CPU "
+          "time the hypervisor gave other guests during those runs, as % of the wall time of "
+          "all CPUs)\n")  # fmt: skip
+    cols = ["config", "workers"] + [SYSTEMS[s] for s in systems]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    ncpu = os.cpu_count() or 1
+    for c in results:
+        for w in results[c]:
+            row = [c, w]
+            for s in systems:
+                ok = [r for r in results[c][w].get(s, []) if "error" not in r]
+                if not ok:
+                    row.append("FAIL")
+                    continue
+                words = corpus["words"] * args.epochs
+                cpu = statistics.median(r["train_cpu_seconds"] / words * 1e9 for r in ok)
+                steal = [r["train_steal_seconds"] / (r["train_seconds"] * ncpu) * 100
+                         for r in ok if r.get("train_steal_seconds") is not None]  # fmt: skip
+                row.append(f"{cpu:.0f}" + (f" ({statistics.median(steal):.1f}%)" if steal else ""))
+            print("| " + " | ".join(row) + " |")
 
 
 def _print_failures(results) -> None:
