@@ -28,6 +28,7 @@ from bench_train import CONFIGS, DEFAULT_CORPUS, DEFAULT_WORKDIR, prepare_corpus
 
 
 def child(path: str, config: str, workers: int) -> None:
+    """Train one epoch and print its CPU and wall seconds as JSON."""
     from w2v import Word2Vec
 
     sg, hs, negative = CONFIGS[config]
@@ -40,11 +41,13 @@ def child(path: str, config: str, workers: int) -> None:
 
 
 def launch(path: str, config: str, workers: int) -> subprocess.Popen:
+    """Start a training child without waiting for it."""
     cmd = [sys.executable, __file__, "--child", path, "--config", config, "--workers", str(workers)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
 
 
 def cpu_seconds(procs: list[subprocess.Popen]) -> list[float]:
+    """Wait for the children and return the CPU seconds each one's training took."""
     out = []
     for p in procs:
         stdout, _ = p.communicate()
