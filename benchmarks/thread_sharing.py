@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_train import CONFIGS, DEFAULT_CORPUS, DEFAULT_WORKDIR, prepare_corpus
+from bench_train import COMMON, CONFIGS, DEFAULT_CORPUS, DEFAULT_WORKDIR, prepare_corpus
 
 
 def child(path: str, config: str, workers: int) -> None:
@@ -32,8 +32,7 @@ def child(path: str, config: str, workers: int) -> None:
     from w2v import Word2Vec
 
     sg, hs, negative = CONFIGS[config]
-    model = Word2Vec(vector_size=100, window=5, min_count=5, sample=1e-4, sg=sg, hs=hs,
-                     negative=negative, workers=workers, epochs=1, seed=1)  # fmt: skip
+    model = Word2Vec(**COMMON, sg=sg, hs=hs, negative=negative, workers=workers, epochs=1, seed=1)
     model.build_vocab(path)
     c0, t0 = time.process_time(), time.perf_counter()
     model.train(path)
