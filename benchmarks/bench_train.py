@@ -418,13 +418,14 @@ def throughput(args, corpus: dict[str, Any], report: dict[str, Any]) -> None:
     total = len(configs) * len(workers_list) * args.repeat * len(systems)
     done = 0
     for config in configs:
-        for workers in workers_list:
-            cell = results.setdefault(config, {}).setdefault(str(workers), {})
-            for rep in range(args.repeat):
-                # interleave: all systems for one config back to back, the order alternating
-                # between repeats so that neither system always runs first
-                order = systems if rep % 2 == 0 else list(reversed(systems))
-                for system in order:
+        for rep in range(args.repeat):
+            # interleave: every worker count and system of one configuration back to back, the
+            # order reversed on every other repeat, so that neither the scaling (1 vs 2
+            # workers) nor the ratio (w2v vs gensim) compares runs far apart in time
+            flip = rep % 2 == 1
+            for workers in reversed(workers_list) if flip else workers_list:
+                cell = results.setdefault(config, {}).setdefault(str(workers), {})
+                for system in reversed(systems) if flip else systems:
                     spec = {"system": system, "config": config, "workers": workers,
                             "epochs": args.epochs, "seed": args.seed, "path": corpus["path"],
                             "warmup_path": corpus["warmup_path"],
