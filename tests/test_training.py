@@ -10,7 +10,7 @@ import pytest
 from w2v.callbacks import Callback
 from w2v.corpus import Corpus, EncodedCorpus
 from w2v.errors import ParameterError, TrainingError
-from w2v.kernels import make_scratch, train_chunk
+from w2v.kernels import make_scratch, thread_private, train_chunk
 from w2v.rng import stream_seed
 from w2v.word2vec import Word2Vec
 
@@ -96,6 +96,26 @@ def test_cbow_predicts_every_centre_once(blocked):
     )  # fmt: skip
     assert words_read == sum(lengths)
     assert predictions == sum(n for n in lengths if n > 1)
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype"), [(1, np.uint64), ((3, 5), np.float32), ((0, 0), np.float32)]
+)
+def test_thread_private_buffers_own_their_cache_blocks(shape, dtype):
+    """A worker's scratch and generator state share no 128-byte block with other memory, so
+    another thread's writes cannot pull their lines away."""
+    arrays = [thread_private(shape, dtype) for _ in range(4)]
+    for a in arrays:
+        assert a.shape == np.empty(shape).shape and a.dtype == dtype and a.flags.c_contiguous
+        if a.size == 0:  # nothing to own (the softmax scratch of a run without softmax)
+            continue
+        root = a
+        while root.base is not None:
+            root = root.base
+        end = a.ctypes.data + -(-a.nbytes // 128) * 128
+        assert a.ctypes.data % 128 == 0
+        assert root.ctypes.data <= a.ctypes.data and end <= root.ctypes.data + root.nbytes
+        assert a.flags.writeable and not a.any()
 
 
 def test_continued_training_moves_on_from_current_weights(real_sentences):

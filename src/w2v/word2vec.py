@@ -21,7 +21,7 @@ from w2v.corpus import Corpus, EncodedCorpus, IdSpool
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError, W2VError
 from w2v.formats import save_native
 from w2v.huffman import HuffmanTree
-from w2v.kernels import KernelConfig, make_scratch, train_chunk
+from w2v.kernels import KernelConfig, make_scratch, thread_private, train_chunk
 from w2v.keyed_vectors import KeyedVectors
 from w2v.rng import stream_seed
 from w2v.sampler import AliasTable, keep_probabilities
@@ -783,6 +783,7 @@ class _Run:
         cfg = p.kernel_config()
         max_path = model.tree.codes.shape[1] if model.tree is not None else 1
         H, dH, scratch = make_scratch(cfg, p.vector_size, max_path, len(model.vocab))
+        state = thread_private(1, np.uint64)  # written on every random draw
         weights = model._weights()
         tree = model._tree_arrays()
         sampler = model._sampler_arrays()
@@ -792,7 +793,7 @@ class _Run:
                 epoch, chunk = job
                 try:
                     ids = enc.read(chunk)
-                    state = stream_seed(p.seed, self.epoch_base + epoch, chunk)
+                    state[:] = stream_seed(p.seed, self.epoch_base + epoch, chunk)
                     before = epoch * enc.n_words + int(enc.chunk_words[chunk])
                     loss, preds, words = train_chunk(
                         ids, cfg, weights, tree, sampler, keep, np.float32(self.alpha),
