@@ -366,8 +366,8 @@ def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch):
     return loss
 
 
-#: Bytes of memory that one core's write takes from the others: a 64-byte line, and AMD and
-#: Intel prefetchers fetch lines in aligned pairs.
+#: Bytes of memory that one core's write can take from the others: a 64-byte line, or two,
+#: as Intel's spatial prefetcher fetches lines in aligned pairs.
 _CACHE_BLOCK = 128
 
 
@@ -379,6 +379,19 @@ def thread_private(shape: int | tuple[int, ...], dtype: Any) -> np.ndarray:
     forth on every write, e.g. on every random draw for an 8-byte generator state, although
     no data is shared. Aligning the array to a cache block and padding it to a whole number
     of blocks rules that out.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Shape of the array.
+    dtype : numpy dtype or type
+        Its element type.
+
+    Returns
+    -------
+    numpy.ndarray
+        Zeros, starting at a 128-byte boundary, inside a buffer that ends at or after the
+        next boundary past its last byte.
     """
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     dtype = np.dtype(dtype)
