@@ -11,7 +11,7 @@ import time
 
 from w2v.bundled import ANALOGIES, SAMPLE_CORPUS, WORD_PAIRS, bundled_file
 from w2v.cli.common import add_command, add_output_control, default_workers, positive_int
-from w2v.cli.progress import ProgressBar
+from w2v.cli.progress import ProgressBar, announce_compilation
 from w2v.cli.query import print_neighbours
 from w2v.formats import format_from_suffix, save_vectors
 
@@ -102,6 +102,7 @@ def run_demo(
         "(bundled; CC BY-SA 3.0, see w2v/data/SAMPLE-NOTICE.md)",
         flush=True,
     )
+    announce_compilation()
     t0 = time.perf_counter()
     model = Word2Vec(**params)
     model.build_vocab(corpus)

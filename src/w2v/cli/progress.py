@@ -1,9 +1,11 @@
-"""What the user sees on stderr while a command works: log lines and the training progress
-bar (tqdm; log lines are written above it, not through it)."""
+"""What the user sees on stderr while a command works: log lines, the training progress bar
+(tqdm; log lines are written above it, not through it) and the notice that the compiled
+kernels are being built for the first time."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import sys
 from collections.abc import Iterator
@@ -16,6 +18,12 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from w2v.callbacks import Callback, Progress
 
 logger = logging.getLogger(__name__)
+
+#: Modules whose compiled functions the first training run builds (vocabulary counting,
+#: corpus encoding, sampling tables, the training kernels).
+TRAINING_MODULES = ("w2v.tokenizer", "w2v.vocabulary", "w2v.corpus", "w2v.sampler", "w2v.kernels")
+#: What building them took on a fresh install (2 cores, otherwise idle).
+COMPILE_SECONDS = 40
 
 
 @contextlib.contextmanager
@@ -90,3 +98,41 @@ def human(x: float) -> str:
         if x >= scale:
             return f"{x / scale:.2f}{unit}" if unit == "M" else f"{x / scale:.0f}{unit}"
     return f"{x:.0f}"
+
+
+def announce_compilation(modules: tuple[str, ...] = TRAINING_MODULES) -> bool:
+    """Say on stderr (at INFO) that the compiled kernels are about to be built, if they are.
+
+    numba compiles each ``cache=True`` function on first use and keeps the machine code in a
+    cache beside the source (``__pycache__``, or ``NUMBA_CACHE_DIR``). A module whose cached
+    functions all lack an index valid for the current source and numba version has never been
+    compiled here: the run ahead will spend its first tens of seconds compiling. Returns
+    whether the notice was given.
+    """
+    cold = [name for name in modules if not _compiled(name)]
+    if cold:
+        logger.info(
+            "compiling the training kernels (one time, ~%d s; later runs start at once)...",
+            COMPILE_SECONDS,
+        )
+    return bool(cold)
+
+
+def _compiled(module_name: str) -> bool:
+    """Whether numba's cache holds code for some function of the module (True if unknown)."""
+    try:
+        from numba.core.caching import FunctionCache
+        from numba.core.dispatcher import Dispatcher
+
+        module = importlib.import_module(module_name)
+        caches = [
+            f._cache
+            for f in vars(module).values()
+            if isinstance(f, Dispatcher)
+            and f.py_func.__module__ == module_name
+            and isinstance(f._cache, FunctionCache)
+        ]
+        # numba's private index reader: it also rejects an index of an older source or numba.
+        return not caches or any(c._cache_file._load_index() for c in caches)
+    except Exception:  # another numba, or no cache at all: say nothing rather than guess
+        return True

@@ -20,7 +20,7 @@ from w2v.cli.common import (
     positive_int,
     require_file,
 )
-from w2v.cli.progress import ProgressBar
+from w2v.cli.progress import ProgressBar, announce_compilation
 from w2v.errors import ParameterError
 from w2v.formats import FORMATS, format_from_suffix, save_vectors
 
@@ -153,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(enabled=not (args.quiet or args.no_progress))
     saved: list[str] = []
     stage = "counting the vocabulary"
+    announce_compilation()
     t0 = time.perf_counter()
     try:
         if resume:
