@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         w2v demo -o demo-vectors.txt                   # keep the vectors
     """)  # fmt: skip
     p.add_argument("--quick", action="store_true",
-                   help="a small slice and one epoch (also: W2V_DEMO_QUICK=1)")  # fmt: skip
+                   help="a small slice and two epochs (also: W2V_DEMO_QUICK=1)")  # fmt: skip
     p.add_argument("-o", "--output", help="also save the vectors here")
     p.add_argument("--workers", type=positive_int, default=default_workers(), help="threads")
     p.add_argument("--epochs", type=positive_int, help="passes over the sample")
