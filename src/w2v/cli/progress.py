@@ -112,7 +112,7 @@ def announce_compilation(modules: tuple[str, ...] = TRAINING_MODULES) -> bool:
     cold = [name for name in modules if not _compiled(name)]
     if cold:
         logger.info(
-            "compiling the training kernels (one time, ~%d s; later runs start at once)...",
+            "compiling the training kernels (one time, ~%d s; later runs reuse them)...",
             COMPILE_SECONDS,
         )
     return bool(cold)
