@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 #: Modules whose compiled functions the first training run builds (vocabulary counting,
 #: corpus encoding, sampling tables, the training kernels).
 TRAINING_MODULES = ("w2v.tokenizer", "w2v.vocabulary", "w2v.corpus", "w2v.sampler", "w2v.kernels")
-#: What building them took on a fresh install (2 cores, otherwise idle).
+#: Seconds building them takes on a fresh install: numba compiles on one core, and the cold
+#: ``w2v demo --quick`` used 36 CPU seconds more than a warm one (40 vs 3.3).
 COMPILE_SECONDS = 40
 
 
