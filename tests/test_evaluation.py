@@ -25,9 +25,9 @@ PAIR_FILES = sorted(
 pytestmark = pytest.mark.skipif(not QUESTIONS.exists(), reason="shared eval data not available")
 
 
-def to_gensim(kv: KeyedVectors) -> GensimKV:
-    g = GensimKV(kv.vector_size)
-    g.add_vectors(kv.index_to_key, kv.vectors)
+def to_gensim(kv: KeyedVectors, dtype: type = np.float32) -> GensimKV:
+    g = GensimKV(kv.vector_size, dtype=dtype)
+    g.add_vectors(kv.index_to_key, kv.vectors.astype(dtype))
     return g
 
 
@@ -194,11 +194,24 @@ def test_analogy_file_errors(random_kv, tmp_path):
 # ------------------------------------------------------------------ word pairs
 
 
+@pytest.fixture(scope="module")
+def trained_float64(trained) -> GensimKV:
+    """gensim over float64 copies of the trained vectors: its cosines are then exact to ~1e-16.
+
+    Spearman's rho is a function of ranks, and float32 cosines (gensim's, ~1e-7 off) can tie
+    or swap pairs whose true similarities differ by less (EN-MTurk-771 has such a pair);
+    ours are computed in float64, so the rank statistic is compared with gensim's procedure
+    run in float64 on the same vectors.
+    """
+    return to_gensim(trained[0], np.float64)
+
+
 @pytest.mark.parametrize("path", PAIR_FILES, ids=lambda p: p.name)
-def test_word_pairs_equal_gensim(trained, path):
+def test_word_pairs_equal_gensim(trained, trained_float64, path):
     kv, g = trained
     ours = evaluate_word_pairs(kv, path)
-    (pearson, pearson_p), (spearman, spearman_p), oov = g.evaluate_word_pairs(str(path))
+    (pearson, pearson_p), _, oov = g.evaluate_word_pairs(str(path))
+    _, (spearman, spearman_p), _ = trained_float64.evaluate_word_pairs(str(path))
     assert ours.pearson == pytest.approx(pearson, abs=1e-6)
     assert ours.spearman == pytest.approx(spearman, abs=1e-6)
     assert ours.pearson_pvalue == pytest.approx(pearson_p, rel=1e-4, abs=1e-12)
@@ -209,15 +222,39 @@ def test_word_pairs_equal_gensim(trained, path):
     assert ours.to_gensim()[2] == pytest.approx(oov)
 
 
-def test_word_pairs_dummy4unknown_and_restrict_equal_gensim(trained):
+def test_word_pairs_dummy4unknown_and_restrict_equal_gensim(trained, trained_float64):
     kv, g = trained
     path = EVAL / "wordsim353.tsv"
     for kwargs in ({"dummy4unknown": True}, {"restrict_vocab": 3000}, {"case_insensitive": False}):
         ours = evaluate_word_pairs(kv, path, **kwargs)
         theirs = g.evaluate_word_pairs(str(path), **kwargs)
-        assert ours.spearman == pytest.approx(theirs[1][0], abs=1e-6), kwargs
+        ranks = trained_float64.evaluate_word_pairs(str(path), **kwargs)  # see trained_float64
+        assert ours.spearman == pytest.approx(ranks[1][0], abs=1e-6), kwargs
         assert ours.pearson == pytest.approx(theirs[0][0], abs=1e-6), kwargs
         assert 100 * ours.oov_ratio == pytest.approx(theirs[2]), kwargs
+
+
+def test_word_pair_ranks_are_exact_where_float32_ties(tmp_path):
+    # Vectors within 1e-3 of one direction: their cosines differ from 1 by ~1e-7, where float32
+    # has only a few distinct values, so float32 cosines tie many pairs. With the human scores
+    # set to the exact cosines, the exact ranks give rho = 1; ties or swaps give less.
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal(32)
+    vectors = (base + 1e-3 * rng.standard_normal((60, 32))).astype(np.float32)
+    kv = KeyedVectors([f"w{i}" for i in range(60)], vectors)
+    pairs = rng.choice(60, size=(200, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    v = vectors.astype(np.float64)
+    unit = v / np.sqrt((v * v).sum(axis=1, keepdims=True))
+    exact = (unit[pairs[:, 0]] * unit[pairs[:, 1]]).sum(axis=1)
+    f32 = (kv.get_normed_vectors()[pairs[:, 0]] * kv.get_normed_vectors()[pairs[:, 1]]).sum(1)
+    assert len(np.unique(f32)) < len(np.unique(exact))  # float32 does tie distinct pairs here
+    path = tmp_path / "pairs.txt"
+    lines = [f"w{a}\tw{b}\t{float(s)!r}\n" for (a, b), s in zip(pairs, exact, strict=True)]
+    path.write_text("".join(lines))
+    result = evaluate_word_pairs(kv, path)
+    assert result.spearman == pytest.approx(1.0, abs=1e-12)
+    assert result.pearson == pytest.approx(1.0, abs=1e-9)
 
 
 def test_word_pairs_formats_and_errors(tmp_path):
