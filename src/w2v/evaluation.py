@@ -286,7 +286,8 @@ def _answer_block(
     best, values = top_k_rows(scores, _CANDIDATES + 1)
     chosen, pos = _choose(best, canonical, q)
     # Near ties anywhere up to just below the chosen candidate could flip the answer.
-    gaps = values[:, :-1] - values[:, 1:]
+    with np.errstate(invalid="ignore"):  # -inf - -inf (no more candidates): nan, not a tie
+        gaps = values[:, :-1] - values[:, 1:]
     near = (gaps < _TIE_TOLERANCE) & (np.arange(_CANDIDATES)[None, :] <= pos[:, None])
     for r in np.flatnonzero(near.any(axis=1)):
         single = _single_scores(kv, method, q[r], size)
