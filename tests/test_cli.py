@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import lzma
 import os
 import re
@@ -16,18 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import SRC, call, one_line_error, subprocess_env
 from w2v.cli import parse_word2vec_c
-
-SRC = Path(__file__).resolve().parents[1] / "src"
-SAMPLE = SRC / "w2v" / "data" / "sample.txt.xz"
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p] + [str(SRC)]
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env.pop("W2V_DEMO_QUICK", None)
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +30,7 @@ def w2v() -> list[str]:
         if python and os.path.exists(python):
             where = subprocess.run(
                 [python, "-c", "import w2v, os; print(os.path.realpath(w2v.__file__))"],
-                capture_output=True, text=True, env=_env(),
+                capture_output=True, text=True, env=subprocess_env(),
             )  # fmt: skip
             if where.returncode == 0 and where.stdout.strip().startswith(str(SRC.resolve())):
                 return [exe]
@@ -50,51 +39,18 @@ def w2v() -> list[str]:
 
 def run(w2v: list[str], *args: object, stdin: str | None = None, cwd: Path | None = None):
     return subprocess.run(
-        [*w2v, *map(str, args)], capture_output=True, text=True, input=stdin, env=_env(),
+        [*w2v, *map(str, args)], capture_output=True, text=True, input=stdin, env=subprocess_env(),
         cwd=cwd, timeout=300,
     )  # fmt: skip
 
 
-class InProcess:
-    """Result of :func:`call`: the same fields as a CompletedProcess."""
-
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
-def call(capsys, *args: object) -> InProcess:
-    """``w2v.cli.main`` in this process: the same code path minus interpreter start-up, for
-    the many error cases (each command also runs at least once as a real process)."""
-    from w2v.cli import main
-
-    capsys.readouterr()
-    log = logging.getLogger("w2v")
-    saved = (list(log.handlers), log.level, log.propagate)
-    try:
-        rc = main([str(a) for a in args])
-    finally:  # leave logging as other tests expect it
-        log.handlers[:], log.level, log.propagate = saved
-    out = capsys.readouterr()
-    return InProcess(rc, out.out, out.err)
-
-
-def one_line_error(proc) -> str:
-    """The error message: exactly one ``w2v: error:`` line, last on stderr, no traceback
-    (informational log lines may come before it)."""
-    lines = proc.stderr.strip().splitlines()
-    errors = [line for line in lines if "error" in line.lower()]
-    assert len(errors) == 1 and lines[-1] == errors[0], proc.stderr
-    assert errors[0].startswith("w2v: error: "), proc.stderr
-    assert "Traceback" not in proc.stderr
-    return errors[0]
-
-
 @pytest.fixture(scope="session")
-def corpus(tmp_path_factory) -> Path:
+def corpus(tmp_path_factory, bundled_data) -> Path:
     """About 100k words of the bundled Wikipedia sample, one paragraph per line."""
     path = tmp_path_factory.mktemp("corpus") / "wiki100k.txt"
+    sample = bundled_data / "sample.txt.xz"
     n = 0
-    with lzma.open(SAMPLE, "rt", encoding="utf-8") as f, open(path, "w") as out:
+    with lzma.open(sample, "rt", encoding="utf-8") as f, open(path, "w") as out:
         for line in f:
             out.write(line)
             n += len(line.split())
@@ -195,7 +151,7 @@ def test_ctrl_c_stops_training_cleanly(w2v, corpus, tmp_path):
     proc = subprocess.Popen(
         [*w2v, "train", corpus, "-o", out, "--epochs", "2000", "--workers", "1",
          "--save-vocab", tmp_path / "vocab.txt"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(),
     )  # fmt: skip
     deadline = time.time() + 60
     while not (tmp_path / "vocab.txt").exists() and time.time() < deadline:
@@ -272,7 +228,7 @@ def test_convert_round_trip(w2v, trained, tmp_path, capsys):
     assert "bad.txt" in one_line_error(proc)
 
 
-def test_evaluate_bundled_and_given_files(w2v, trained, capsys):
+def test_evaluate_bundled_and_given_files(w2v, trained, bundled_data, capsys):
     d, _ = trained
     proc = run(w2v, "evaluate", d / "vectors.bin", "-q")
     assert proc.returncode == 0, proc.stderr
@@ -281,7 +237,7 @@ def test_evaluate_bundled_and_given_files(w2v, trained, capsys):
     assert total and int(total.group(3)) + int(total.group(4)) == 19544
     ws = re.search(r"^wordsim353.tsv\s+353\s+(\d+)\s+(-?\d\.\d+)", proc.stdout, re.M)
     assert ws and -1 <= float(ws.group(2)) <= 1
-    pairs = SRC / "w2v" / "data" / "wordsim353.tsv"
+    pairs = bundled_data / "wordsim353.tsv"
     proc = call(capsys, "evaluate", d / "vectors.bin", "--pairs", pairs, "-q")
     assert proc.returncode == 0 and "questions-words" not in proc.stdout
     proc = call(capsys, "evaluate", d / "vectors.bin", "--analogies", d / "nope.txt")
