@@ -643,7 +643,7 @@ def quality(args, corpus: dict[str, Any], report: dict[str, Any]) -> None:
             print("| " + " | ".join(row) + " |")
 
     print(
-        "\nNote: gensim's corpus_file mode gives each worker 1/workers of the file but measures "
+        "\nNote: gensim's corpus_file mode gives each worker its share of the file but measures "
         "its learning-rate progress against the whole corpus, so with 2 workers its rate only "
         "decays halfway through each epoch: it trains at a higher rate than asked. Its "
         "iterator mode (and w2v) decay the rate as specified.\n"
