@@ -88,6 +88,7 @@ def _assert_same_model(a: Word2Vec, b: Word2Vec) -> None:
     assert [h.words for h in a.epoch_history] == [h.words for h in b.epoch_history]
 
 
+@pytest.mark.slow
 def test_sigkill_right_after_a_checkpoint_then_resume_is_exact(corpus_file, straight, tmp_path):
     ckpt = tmp_path / "ckpt.w2v"
     proc = _script(
@@ -113,6 +114,7 @@ def test_sigkill_right_after_a_checkpoint_then_resume_is_exact(corpus_file, stra
     _assert_same_model(again, straight)
 
 
+@pytest.mark.slow
 def test_sigkill_while_two_workers_train_then_resume_trains_every_word(corpus_file, tmp_path):
     kw = dict(EXACT, workers=2, epochs=6)
     ckpt = tmp_path / "ckpt.w2v"
@@ -184,6 +186,7 @@ def test_resume_refuses_a_different_corpus(corpus_file, tmp_path):
         Word2Vec.resume(tmp_path / "plain.w2v", corpus_file)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_workers_after_their_chunk_and_checkpoints(corpus_file, tmp_path):
     ckpt = tmp_path / "ckpt.w2v"
     proc = _script(
@@ -305,6 +308,7 @@ def test_divergence_leaves_finite_weights_and_history(alpha, layer, tmp_path):
 
 
 # ------------------------------------------------------------------------ command line
+@pytest.mark.slow
 def test_cli_ctrl_c_writes_a_checkpoint_and_says_how_to_resume(corpus_file, tmp_path):
     ckpt, out = tmp_path / "ckpt.w2v", tmp_path / "v.txt"
     proc = subprocess.Popen(

@@ -81,6 +81,7 @@ def table_words(stdout: str) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- train
+@pytest.mark.slow
 def test_train_writes_binary_that_gensim_reads(trained):
     from gensim.models import KeyedVectors as GensimKV
 
@@ -97,6 +98,7 @@ def test_train_writes_binary_that_gensim_reads(trained):
     assert not list(d.glob(".*.tmp"))  # atomic writes leave no temporary file
 
 
+@pytest.mark.slow
 def test_word2vec_c_script_runs_unchanged(w2v, corpus, tmp_path):
     from gensim.models import KeyedVectors as GensimKV
 
@@ -146,6 +148,7 @@ def test_train_usage_and_failure_exits(w2v, corpus, tmp_path, capsys):
     assert proc.returncode == 1 and "Traceback" in proc.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_training_cleanly(w2v, corpus, tmp_path):
     out = tmp_path / "v.txt"
     proc = subprocess.Popen(
@@ -166,6 +169,7 @@ def test_ctrl_c_stops_training_cleanly(w2v, corpus, tmp_path):
 
 
 # ------------------------------------------------------------------------- queries
+@pytest.mark.slow
 def test_similar_prints_vocabulary_words(w2v, trained, capsys):
     d, _ = trained
     words = set(vocab_words(d / "vocab.txt"))
@@ -178,6 +182,7 @@ def test_similar_prints_vocabulary_words(w2v, trained, capsys):
     assert "notaword123" in one_line_error(proc)
 
 
+@pytest.mark.slow
 def test_analogy_and_interactive_modes(w2v, trained, capsys):
     d, _ = trained
     words = set(vocab_words(d / "vocab.txt"))
@@ -201,6 +206,7 @@ def test_analogy_and_interactive_modes(w2v, trained, capsys):
 
 
 # --------------------------------------------------------------- convert / evaluate
+@pytest.mark.slow
 def test_convert_round_trip(w2v, trained, tmp_path, capsys):
     from gensim.models import KeyedVectors as GensimKV
 
@@ -228,6 +234,7 @@ def test_convert_round_trip(w2v, trained, tmp_path, capsys):
     assert "bad.txt" in one_line_error(proc)
 
 
+@pytest.mark.slow
 def test_evaluate_bundled_and_given_files(w2v, trained, bundled_data, capsys):
     d, _ = trained
     proc = run(w2v, "evaluate", d / "vectors.bin", "-q")
@@ -246,6 +253,7 @@ def test_evaluate_bundled_and_given_files(w2v, trained, bundled_data, capsys):
 
 
 # -------------------------------------------------------------- phrases / plot / demo
+@pytest.mark.slow
 def test_phrases_command_joins_planted_bigram(w2v, tmp_path):
     rng = np.random.default_rng(0)
     vocab = [f"w{i}" for i in range(150)]
@@ -266,6 +274,7 @@ def test_phrases_command_joins_planted_bigram(w2v, tmp_path):
     assert "new_york" in proc.stdout
 
 
+@pytest.mark.slow
 def test_plot_png_has_requested_size(w2v, trained, tmp_path, capsys):
     import matplotlib.image as mpimg
 
@@ -283,6 +292,7 @@ def test_plot_png_has_requested_size(w2v, trained, tmp_path, capsys):
     assert proc.returncode == 2
 
 
+@pytest.mark.slow
 def test_demo_quick_prints_real_neighbours(w2v, tmp_path):
     out = tmp_path / "demo.txt"
     proc = run(w2v, "demo", "--quick", "-o", out, "--workers", 2)
@@ -295,6 +305,7 @@ def test_demo_quick_prints_real_neighbours(w2v, tmp_path):
     assert "Google analogies" in proc.stdout and "WordSim-353" in proc.stdout
 
 
+@pytest.mark.slow
 def test_model_save_and_plot_loss(w2v, corpus, tmp_path):
     from w2v.word2vec import Word2Vec
 
