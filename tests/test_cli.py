@@ -307,15 +307,10 @@ def test_demo_quick_prints_real_neighbours(w2v, tmp_path):
 
 @pytest.mark.slow
 def test_model_save_and_plot_loss(w2v, corpus, tmp_path):
-    from w2v.word2vec import Word2Vec
-
     model = tmp_path / "model.w2v"
     args = ["train", corpus, "-o", tmp_path / "v.txt", "--model", model, "--epochs", 2,
             "--vector-size", 16, "-q"]  # fmt: skip
     proc = run(w2v, *args)
-    if not hasattr(Word2Vec, "save"):
-        assert proc.returncode == 1 and "Word2Vec.save" in one_line_error(proc)
-        pytest.skip("Word2Vec.save/load not available yet")
     assert proc.returncode == 0, proc.stderr
     png = tmp_path / "loss.png"
     proc = run(w2v, "plot-loss", model, "-o", png, "--size", "300x200", "-q")
