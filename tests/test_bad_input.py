@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import w2v.corpus as corpus_module
-from test_cli import call, one_line_error
+from helpers import call, one_line_error
 from w2v.corpus import Corpus, EncodedCorpus
 from w2v.errors import CorpusError, ParameterError
 from w2v.vocabulary import Vocabulary

@@ -286,7 +286,8 @@ def _answer_block(
     best, values = top_k_rows(scores, _CANDIDATES + 1)
     chosen, pos = _choose(best, canonical, q)
     # Near ties anywhere up to just below the chosen candidate could flip the answer.
-    gaps = values[:, :-1] - values[:, 1:]
+    with np.errstate(invalid="ignore"):  # -inf - -inf (no more candidates): nan, not a tie
+        gaps = values[:, :-1] - values[:, 1:]
     near = (gaps < _TIE_TOLERANCE) & (np.arange(_CANDIDATES)[None, :] <= pos[:, None])
     for r in np.flatnonzero(near.any(axis=1)):
         single = _single_scores(kv, method, q[r], size)
@@ -409,6 +410,20 @@ def evaluate_word_analogies(
     )
 
 
+def _cosines(vectors: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Cosine similarity of rows ``left[i]`` and ``right[i]``, computed in float64.
+
+    Float32 cosines carry rounding errors of ~1e-7, enough to tie or swap two pairs whose
+    true similarities differ by less; Spearman's rank correlation then depends on whose
+    float32 arithmetic (BLAS, summation order) produced them. In float64 the ranks are the
+    true ones. A zero vector has similarity 0 with everything (as gensim).
+    """
+    a = vectors[left].astype(np.float64)
+    b = vectors[right].astype(np.float64)
+    lengths = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    return np.einsum("ij,ij->i", a, b) / np.where(lengths > 0, lengths, 1.0)
+
+
 def evaluate_word_pairs(
     kv: KeyedVectors,
     path: str | os.PathLike[str],
@@ -478,9 +493,8 @@ def evaluate_word_pairs(
             f"{os.fspath(path)}: only {len(gold)} of {n_pairs} pairs have both words in the "
             "vocabulary; correlations need at least 2"
         )
-    normed = kv.get_normed_vectors()
     li, ri = np.asarray(left), np.asarray(right)
-    sims = np.einsum("ij,ij->i", normed[li], normed[ri]).astype(np.float64)
+    sims = _cosines(kv.vectors, li, ri)
     sims[(li < 0) | (ri < 0)] = 0.0  # dummy4unknown pairs
     pearson = stats.pearsonr(gold, sims)
     spearman = stats.spearmanr(gold, sims)
