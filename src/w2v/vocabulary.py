@@ -16,7 +16,7 @@ from numba import njit
 
 from w2v.atomic import atomic_write
 from w2v.errors import FormatError, ParameterError
-from w2v.tokenizer import next_token
+from w2v.tokenizer import ASCII_SEPARATOR, next_token
 
 # A count in a vocabulary file: ASCII digits only (str.isdigit() also accepts "²").
 _DECIMAL = re.compile(rb"[0-9]+")
@@ -262,6 +262,14 @@ class Vocabulary:
         self.index = {w: i for i, w in enumerate(self.words)}
         if len(self.index) != len(self.words):
             raise ParameterError("vocabulary words must be distinct")
+        # A word holding an ASCII separator cannot be saved in word2vec format (nor be a
+        # corpus token): refuse it now, not after training.
+        if "" in self.index or ASCII_SEPARATOR.search("".join(self.words)):
+            bad = next(i for i, w in enumerate(self.words) if not w or ASCII_SEPARATOR.search(w))
+            raise ParameterError(
+                f"vocabulary word {bad} ({self.words[bad]!r}) cannot be a word: words must be "
+                "non-empty, without spaces or ASCII control characters"
+            )
         self._table: WordTable | None = None
         self.counting_ids: np.ndarray | None = None
 
@@ -404,6 +412,11 @@ class Vocabulary:
                 ) from None
             if word == "</s>":
                 continue
+            if ASCII_SEPARATOR.search(word):
+                raise FormatError(
+                    f"{Path(path)}:{lineno}: word {word!r} holds an ASCII control character, "
+                    "which no corpus token can (nor a word2vec file store)"
+                )
             if word in seen:
                 raise FormatError(
                     f"{Path(path)}:{lineno}: word {word!r} already given on line {seen[word]}"
