@@ -324,16 +324,19 @@ def _remap_ids(src, id_map, out, sent_len, max_len):
     """:func:`_encode_block` for ids recorded while counting: map them through ``id_map``,
     drop words left out, end sentences at line ends (LINE_END) and after ``max_len`` words.
 
-    Returns ``(ids written, length of the open sentence)``.
+    Returns ``(ids written, length of the open sentence, tokens read)``.
     """
     k = 0
+    raw = 0
     for i in range(src.shape[0]):
         w = src[i]
         if w == LINE_END:
             k, sent_len = _end_sentence(out, k, sent_len)
-        elif id_map[w] >= 0:
-            k, sent_len = _add_word(out, k, sent_len, id_map[w], max_len)
-    return k, sent_len
+        else:
+            raw += 1
+            if id_map[w] >= 0:
+                k, sent_len = _add_word(out, k, sent_len, id_map[w], max_len)
+    return k, sent_len, raw
 
 
 class IdSpool:
@@ -428,12 +431,15 @@ class EncodedCorpus:
             raise ParameterError("from_spool: the vocabulary was not built with this spool")
         self = cls.__new__(cls)
         self._open(max_sentence_length, chunk_size, tmpdir)
-        sent_len = 0
+        sent_len = n_raw = 0
         for ids in spool.pieces():
             out = np.empty(2 * ids.shape[0] + 1, dtype=np.int32)
-            k, sent_len = _remap_ids(ids, vocab.counting_ids, out, sent_len, max_sentence_length)
+            k, sent_len, raw = _remap_ids(
+                ids, vocab.counting_ids, out, sent_len, max_sentence_length
+            )
             self._append(out[:k])
-        self._close_writing(sent_len, vocab.total_tokens)
+            n_raw += raw
+        self._close_writing(sent_len, n_raw)
         return self
 
     def _open(self, max_sentence_length: int, chunk_size: int, tmpdir) -> None:
