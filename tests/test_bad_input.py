@@ -119,8 +119,8 @@ def _slow_blocks(monkeypatch, action):
     original = Corpus._clean
     done = set()
 
-    def clean(self, data, path, offset):
-        out = original(self, data, path, offset)
+    def clean(self, data, path, *rest):
+        out = original(self, data, path, *rest)
         if path not in done:
             done.add(path)
             action(path)

@@ -9,6 +9,7 @@ of one query per question.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,8 @@ class AnalogySection:
 class AnalogyResult:
     """Outcome of :func:`evaluate_word_analogies`.
 
+    Unpacks like gensim's result, ``score, sections = result`` (see :meth:`to_gensim`).
+
     Attributes
     ----------
     sections : list of AnalogySection
@@ -129,6 +132,17 @@ class AnalogyResult:
         ]
         return self.accuracy, out
 
+    # Unpacks like gensim's tuple (``score, sections = kv.evaluate_word_analogies(...)``)
+    # while the named fields stay available.
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.to_gensim())
+
+    def __getitem__(self, index: int) -> Any:
+        return self.to_gensim()[index]
+
+    def __len__(self) -> int:
+        return 2
+
     def summary(self) -> str:
         """Human-readable table of per-section accuracies."""
         lines = [f"{'section':32s} {'accuracy':>8s} {'correct':>8s} {'seen':>6s} {'skipped':>7s}"]
@@ -143,6 +157,9 @@ class AnalogyResult:
 @dataclass(frozen=True)
 class WordPairsResult:
     """Outcome of :func:`evaluate_word_pairs`.
+
+    Unpacks like gensim's result, ``(pearson, p), (spearman, p), oov_percent = result`` (see
+    :meth:`to_gensim`).
 
     Attributes
     ----------
@@ -173,6 +190,17 @@ class WordPairsResult:
             (self.spearman, self.spearman_pvalue),
             100.0 * self.oov_ratio,
         )
+
+    # Unpacks like gensim's tuple (``pearson, spearman, oov = kv.evaluate_word_pairs(...)``)
+    # while the named fields stay available.
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.to_gensim())
+
+    def __getitem__(self, index: int) -> Any:
+        return self.to_gensim()[index]
+
+    def __len__(self) -> int:
+        return 3
 
 
 def _read_lines(path: str | os.PathLike[str]) -> list[str]:
