@@ -8,14 +8,27 @@ module refuses to start a cluster outside a network namespace that has only loop
 
 from __future__ import annotations
 
+import gzip
+import lzma
+import math
 import os
 import secrets
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import numpy as np
 import pytest
+
+from w2v import Word2Vec, distributed
+from w2v.corpus import Corpus
+from w2v.distributed.counting import count_shard, merge_counts
+from w2v.distributed.merge import merge_rows, owner_bounds, tier_rows
+from w2v.distributed.shards import ShardCorpus, plan_shards
+from w2v.errors import ParameterError
+from w2v.vocabulary import Vocabulary
 
 ray = pytest.importorskip("ray", reason="the distributed tests need the 'ray' extra")
 
@@ -98,3 +111,152 @@ def test_a_driver_without_the_token_is_refused(cluster):
     assert done.returncode != 0
     assert "connected" not in done.stdout
     assert "auth" in done.stderr.lower()
+
+
+# ------------------------------------------------------------------ data (no cluster needed)
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PART1 = DATA / "corpus" / "enwiki2015-part1.text8.txt.xz"
+SLICE_WORDS = 400_000
+
+
+@pytest.fixture(scope="module")
+def real_slice(tmp_path_factory) -> Path:
+    """The first SLICE_WORDS words of the real corpus as one text8-style line."""
+    if not PART1.exists():
+        pytest.fail(f"real corpus missing: {PART1}")
+    with lzma.open(PART1, "rt", encoding="ascii") as f:
+        words = f.read(SLICE_WORDS * 8).split()[:SLICE_WORDS]
+    path = tmp_path_factory.mktemp("slice") / "slice.txt"
+    path.write_text(" ".join(words) + "\n", encoding="ascii")
+    return path
+
+
+@pytest.fixture(scope="module")
+def mixed_dir(tmp_path_factory, real_slice) -> Path:
+    """A directory of plain and compressed files with lines, long lines and odd bytes."""
+    d = tmp_path_factory.mktemp("mixed")
+    text = real_slice.read_text(encoding="ascii").split()
+    lines = [" ".join(text[i : i + 37]) for i in range(0, 60_000, 37)]
+    (d / "a.txt").write_text("\n".join(lines[:800]) + "\n", encoding="utf-8")
+    with gzip.open(d / "b.txt.gz", "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines[800:1200]))  # no final newline
+    (d / "c.txt").write_text(" ".join(text[60_000:120_000]), encoding="utf-8")  # one line
+    (d / "d.txt").write_bytes("caf\u00e9 na\u00efve \xff\xfe x\n\n  \t".encode("latin-1") * 50)
+    return d
+
+
+def single_process_vocab(source, **kw) -> Vocabulary:
+    return Vocabulary.build(Corpus(source).blocks(), **kw)
+
+
+@pytest.mark.parametrize("nodes", [1, 2, 3, 5, 8])
+@pytest.mark.parametrize("kw", [{"min_count": 1}, {"min_count": 5, "max_final_vocab": 700}])
+def test_shards_counted_and_merged_give_the_single_process_vocabulary(mixed_dir, nodes, kw):
+    shards = plan_shards(mixed_dir, nodes)
+    assert len(shards) == nodes
+    parts = [count_shard(ShardCorpus(s)) for s in shards]
+    merged = merge_counts(parts, **kw)
+    expected = single_process_vocab(mixed_dir, **kw)
+    assert merged.words == expected.words
+    assert merged.counts.tolist() == expected.counts.tolist()
+    assert merged.total_tokens == expected.total_tokens
+
+
+def test_a_one_line_file_is_cut_between_tokens(real_slice):
+    shards = plan_shards(real_slice, 4)
+    tokens = [count_shard(ShardCorpus(s)).total_tokens for s in shards]
+    assert sum(tokens) == SLICE_WORDS
+    assert max(tokens) - min(tokens) < SLICE_WORDS // 100  # about equal shares
+    data = real_slice.read_bytes()
+    for s in shards[1:]:
+        assert data[s.pieces[0].start - 1 : s.pieces[0].start] == b" "
+
+
+def test_a_compressed_file_is_never_split(tmp_path):
+    with gzip.open(tmp_path / "only.txt.gz", "wt") as f:
+        f.write("a b c\n" * 1000)
+    with pytest.raises(ParameterError, match="cannot be cut into 2 non-empty shards"):
+        plan_shards(tmp_path / "only.txt.gz", 2)
+
+
+# ------------------------------------------------------------------ merge arithmetic
+def test_tiers_merge_the_frequent_rows_often_and_all_rows_periodically():
+    k = [tier_rows(s, 10_000, tier_rows=1024) for s in range(1, 17)]
+    assert k[:8] == [1024, 2048, 1024, 4096, 1024, 2048, 1024, 8192]
+    assert k[15] == 10_000  # sync 16: the first tier that covers every row
+    assert owner_bounds(10, 3) == [(0, 3), (3, 6), (6, 10)]
+
+
+def test_weighted_merge_keeps_a_row_trained_on_one_node_whole():
+    base = np.zeros((3, 2), np.float32)
+    d1 = np.array([[1, 1], [2, 2], [0, 0]], np.float32)
+    d2 = np.array([[3, 3], [0, 0], [0, 0]], np.float32)
+    c1 = np.array([1, 5, 0], np.float32)
+    c2 = np.array([3, 0, 0], np.float32)
+    weighted = merge_rows(base, [d1, d2], [c1, c2])
+    mean = merge_rows(base, [d1, d2])
+    summed = merge_rows(base, [d1, d2], total=True)
+    assert weighted[0].tolist() == [2.5, 2.5]  # (1*1 + 3*3) / 4
+    assert weighted[1].tolist() == [2.0, 2.0]  # only node 1 trained it: not halved
+    assert weighted[2].tolist() == [0.0, 0.0]
+    assert mean.tolist() == [[2, 2], [1, 1], [0, 0]]
+    assert summed.tolist() == [[4, 4], [2, 2], [0, 0]]
+    bias = merge_rows(np.ones(3, np.float32), [d1[:, 0], d2[:, 0]], [c1, c2])
+    assert bias.tolist() == [3.5, 3.0, 1.0]
+
+
+# ------------------------------------------------------------------ training on the cluster
+SMALL = {"vector_size": 50, "min_count": 5, "epochs": 3, "sg": 0, "seed": 1}
+
+
+@pytest.fixture(scope="module")
+def single(real_slice) -> Word2Vec:
+    return Word2Vec(str(real_slice), workers=1, **SMALL)
+
+
+@pytest.mark.parametrize("kw", [{"min_count": 3}, {"min_count": 2, "max_final_vocab": 3000}])
+def test_vocabulary_counted_on_the_nodes_equals_single_process(cluster, real_slice, kw):
+    model = distributed.train(str(real_slice), nodes=2, progress=False,
+                              **{**SMALL, "epochs": 1, "vector_size": 8, **kw})  # fmt: skip
+    expected = single_process_vocab(real_slice, **kw)
+    assert model.vocab.words == expected.words
+    assert model.vocab.counts.tolist() == expected.counts.tolist()
+    assert model.vocab.total_tokens == expected.total_tokens == SLICE_WORDS
+
+
+def test_one_node_trains_as_single_process_does(cluster, real_slice, single):
+    # same chunks, random streams and learning rates; a merge of one node adds the node's
+    # delta back onto the base, which can round the last bit of a weight
+    model = distributed.train(str(real_slice), nodes=1, progress=False, **SMALL)
+    assert model.loss_history == pytest.approx(single.loss_history, rel=1e-6)
+    assert np.abs(model.wv.vectors - single.wv.vectors).max() < 1e-4
+
+
+NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "zero"}
+
+
+@pytest.mark.parametrize(
+    ("merge", "bound"),
+    [
+        # Adding the deltas up keeps every update, only 10k words stale: measured 0.002 above
+        # single-process.
+        ("sum", 0.02),
+        # Averaging gives a row that both nodes train half of each node's step, so at equal
+        # epochs training is behind: measured 0.09 above single-process on this slice.
+        ("weighted", 0.15),
+        ("mean", 0.15),
+    ],
+)
+def test_two_nodes_converge_close_to_single_process(cluster, real_slice, single, merge, bound):
+    model = distributed.train(str(real_slice), nodes=2, sync_words=10_000, merge=merge,
+                              progress=False, **SMALL)  # fmt: skip
+    losses = model.loss_history
+    assert len(losses) == SMALL["epochs"] and losses == sorted(losses, reverse=True)
+    assert losses[-1] - single.loss_history[-1] < bound
+    neighbours = {w for w, _ in model.wv.most_similar("three", topn=10)}
+    assert len(neighbours & NUMBERS) >= 5, neighbours
+    report = model.distributed
+    assert report.nodes == 2 and not report.retrained
+    assert report.rounds_per_epoch == math.ceil(max(report.node_words) / 10_000)
+    assert len(report.merge_seconds) == SMALL["epochs"] * report.rounds_per_epoch
+    assert all(b > 0 for b in report.bytes_sent)

@@ -50,6 +50,10 @@ class ClusterReport:
         Process id of each node's actor (updated when one restarts).
     hosts : list of str
         Host name of each node.
+    node_words : list of int
+        Known words in each node's shard (one epoch).
+    rounds_per_epoch : int
+        Rounds (each ending in a merge) per epoch.
     startup_seconds : float
         From the call to the first round (connect, shards, vocabulary, encoding).
     merge_seconds : list of float
@@ -66,6 +70,8 @@ class ClusterReport:
     merge: str
     node_pids: list[int] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
+    node_words: list[int] = field(default_factory=list)
+    rounds_per_epoch: int = 0
     startup_seconds: float = 0.0
     train_seconds: float = 0.0
     merge_seconds: list[float] = field(default_factory=list)
@@ -198,7 +204,7 @@ class _Run:
             num_cpus=threads, max_restarts=-1, max_task_retries=0, scheduling_strategy="SPREAD"
         )
         self.actors = [
-            actor_class.remote(i, nodes, shard, params, threads, merge)
+            actor_class.remote(i, nodes, shard, params, threads, merge, sync_words)
             for i, shard in enumerate(self.shards)
         ]
 
@@ -242,6 +248,8 @@ class _Run:
     def _plan_rounds(self) -> None:
         """``self.rounds[r][i]``: the chunks node ``i`` trains in round ``r`` of an epoch."""
         n_rounds = max(1, math.ceil(max(self.node_words) / self.sync_words))
+        self.report.node_words = list(self.node_words)
+        self.report.rounds_per_epoch = n_rounds
         self.rounds = [[[] for _ in self.actors] for _ in range(n_rounds)]
         self.round_words = np.zeros((n_rounds, self.nodes), dtype=np.int64)
         for i, cw in enumerate(self.chunk_words):

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 TIER_ROWS = 1024
-MERGES = ("weighted", "mean")
+MERGES = ("weighted", "mean", "sum")
 
 
 def tier_rows(sync: int, n_rows: int, tier_rows: int = TIER_ROWS) -> int:
@@ -43,6 +43,7 @@ def merge_rows(
     base: np.ndarray,
     deltas: Sequence[np.ndarray],
     counts: Sequence[np.ndarray] | None = None,
+    total: bool = False,
 ) -> np.ndarray:
     """New values of some rows from their base values and each node's delta.
 
@@ -56,7 +57,12 @@ def merge_rows(
         One ``(m,)`` array per node: its updates of each row since the last merge. Given,
         the deltas are averaged with these weights (``weighted``); rows no node counted an
         update for fall back to the plain mean. None: the plain mean (``mean``).
+    total : bool
+        Add the deltas up instead (``sum``): every node's updates are kept whole, as if one
+        process had made them all one after another.
     """
+    if total:
+        return base + np.add.reduce(deltas, dtype=np.float32)
     mean = np.add.reduce(deltas, dtype=np.float32) / np.float32(len(deltas))
     if counts is None:
         return base + mean

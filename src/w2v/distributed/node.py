@@ -40,6 +40,7 @@ class Node:
         params: dict[str, Any],
         threads: int,
         merge: str,
+        sync_words: int,
     ) -> None:
         self.index = index
         self.nodes = nodes
@@ -47,6 +48,7 @@ class Node:
         self.params = params
         self.threads = threads
         self.merge = merge
+        self.sync_words = sync_words
         self.replica: Replica | None = None
         self.encoded = None
         self.base: dict[str, np.ndarray] = {}
@@ -72,7 +74,7 @@ class Node:
         self.updates = {n: np.zeros(a.shape[0], np.float32) for n, a in self.base.items()}
         if self.encoded is None:
             corpus = ShardCorpus(self.shard, self.params.get("unicode_errors", "replace"))
-            self.encoded = self.replica.encode(corpus)
+            self.encoded = self.replica.encode(corpus, self.sync_words)
         return self.encoded.chunk_words
 
     def pid(self) -> int:
@@ -123,7 +125,9 @@ class Node:
             lo, hi = owner_bounds(rows[name], self.nodes)[self.index]
             deltas = [p[name][0] for p in pieces]
             counts = [p[name][1] for p in pieces] if self.merge == "weighted" else None
-            out[name] = merge_rows(self.base[name][lo:hi], deltas, counts)
+            out[name] = merge_rows(
+                self.base[name][lo:hi], deltas, counts, total=self.merge == "sum"
+            )
         self.bytes_sent += sum(a.nbytes for a in out.values()) * (self.nodes - 1)
         return out
 

@@ -23,6 +23,11 @@ from w2v.vocabulary import Vocabulary
 from w2v.word2vec import _WEIGHT_NAMES, Word2Vec, chunk_ids
 
 WEIGHT_NAMES = _WEIGHT_NAMES
+# Merges happen between chunks: a round of sync_words words must span at least one, or a
+# small sync_words would not make merges more frequent. (Chunks key the random streams, so
+# one node reproduces single-process training only with single-process chunks.)
+CHUNKS_PER_ROUND = 4
+MIN_CHUNK = 1024
 # output layers whose rows are inner nodes of the Huffman tree: the most updated (those near
 # the root) have the highest ids, so their frequency tiers run from the end
 _INNER_NODE_ROWS = ("syn1", "hs_bias")
@@ -90,11 +95,15 @@ class Replica:
         """The replica's arrays that a merge combines (:func:`row_views`)."""
         return row_views(self.weights())
 
-    def encode(self, corpus: Any) -> EncodedCorpus:
+    def encode(self, corpus: Any, sync_words: int) -> EncodedCorpus:
         """The corpus (anything with ``blocks()``) as word ids in chunks, as training reads
-        it."""
+        it: single-process training's chunks, or, when ``sync_words`` is smaller than one of
+        them, chunks small enough that a round holds :data:`CHUNKS_PER_ROUND`."""
         p = self.params
-        return EncodedCorpus(corpus, self.vocab, p.max_sentence_length, self.chunk_size)
+        size = self.chunk_size
+        if sync_words < size:
+            size = max(MIN_CHUNK, sync_words // CHUNKS_PER_ROUND)
+        return EncodedCorpus(corpus, self.vocab, p.max_sentence_length, size)
 
     def train(
         self,
@@ -118,8 +127,8 @@ class Replica:
         words_in = np.diff(encoded.chunk_words)
         sizes = [int(words_in[c]) for c in chunks]
         round_words = max(sum(sizes), 1)
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        jobs = list(zip(chunks, offsets.tolist(), strict=True))
+        offsets = np.cumsum([0, *sizes])[:-1].tolist()
+        jobs = list(zip(chunks, offsets, strict=True))
         tree, sampler = model._tree_arrays(), model._sampler_arrays()
         weights = model._weights()
         max_path = model.tree.codes.shape[1] if model.tree is not None else 1
