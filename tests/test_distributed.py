@@ -13,6 +13,7 @@ import lzma
 import math
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from w2v import Word2Vec, distributed
+from w2v import Callback, W2VError, Word2Vec, distributed
 from w2v.corpus import Corpus
 from w2v.distributed.counting import count_shard, merge_counts
 from w2v.distributed.merge import merge_rows, owner_bounds, tier_rows
@@ -260,3 +261,52 @@ def test_two_nodes_converge_close_to_single_process(cluster, real_slice, single,
     assert report.rounds_per_epoch == math.ceil(max(report.node_words) / 10_000)
     assert len(report.merge_seconds) == SMALL["epochs"] * report.rounds_per_epoch
     assert all(b > 0 for b in report.bytes_sent)
+
+
+# ------------------------------------------------------------------ faults and bad input
+class KillNode(Callback):
+    """Kills node 1's process once, at the first report past ``after`` words."""
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.killed: int | None = None
+
+    def on_progress(self, model, progress) -> None:
+        if self.killed is None and progress.words >= self.after:
+            self.killed = model.distributed.node_pids[1]
+            os.kill(self.killed, signal.SIGKILL)
+
+
+def test_a_node_killed_mid_epoch_is_restarted_and_the_run_completes(cluster, real_slice, single):
+    killer = KillNode(after=150_000)
+    model = distributed.train(str(real_slice), nodes=2, sync_words=10_000, merge="sum",
+                              progress=False, report_delay=0.1, callbacks=[killer],
+                              **SMALL)  # fmt: skip
+    report = model.distributed
+    assert killer.killed is not None
+    assert report.node_pids[1] != killer.killed  # a new process took over
+    assert [r["node"] for r in report.retrained] == [1]
+    assert report.retrained[0]["epoch"] == 0 and report.retrained[0]["words"] > 0
+    assert len(model.loss_history) == SMALL["epochs"]
+    assert model.loss_history[-1] - single.loss_history[-1] < 0.02
+    assert np.isfinite(model.wv.vectors).all()
+
+
+def test_bad_cluster_input_fails_fast_with_one_line_and_writes_nothing(
+    cluster, real_slice, tmp_path
+):
+    cases = [
+        ({"address": "127.0.0.1:9"}, "cannot reach the Ray cluster at 127.0.0.1:9"),
+        ({"nodes": 3}, "needs 3 CPUs, but the Ray cluster has 2"),
+        ({"corpus": str(tmp_path / "missing.txt")}, "no such corpus file or directory"),
+        ({"merge": "median"}, "merge must be one of"),
+    ]
+    for kw, message in cases:
+        kw = {"corpus": str(real_slice), "nodes": 2, **kw}
+        t0 = time.perf_counter()
+        with pytest.raises(W2VError, match=message) as info:
+            distributed.train(progress=False, **kw, **SMALL)
+        assert time.perf_counter() - t0 < 30  # seconds, not a minute of retries
+        assert "\n" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+    assert ray.is_initialized()  # the test's connection is left as it was

@@ -42,10 +42,10 @@ def connect(address: str | None) -> bool:
     this machine with ``ray start``), or to a new local instance when None. Returns True if
     this call connected (so the caller disconnects), False if Ray was connected already."""
     ray = import_ray()
-    if ray.is_initialized():
-        return False
     if address is not None and address != "auto":
         _probe(address)
+    if ray.is_initialized():
+        return False
     try:
         ray.init(
             address=address,

@@ -275,16 +275,19 @@ class _Run:
                 return self.ray.get(list(refs))
             on_idle()
 
-    def _recover(self, i: int, epoch: int, r: int) -> None:
+    def _recover(
+        self, i: int, epoch: int, r: int, peer: int | None = None, retrain: bool = True
+    ) -> None:
         """Node ``i`` died: once Ray has restarted its actor, load the last merged weights
-        from a live peer and train round ``r`` again from its start."""
-        peer = self.actors[(i + 1) % self.nodes]
-        snapshot = peer.snapshot.remote() if self.nodes > 1 else self.weights_ref
+        from a live peer (the caller then has it train round ``r`` again from its start)."""
+        if self.nodes == 1:
+            raise TrainingError("the only node was lost; its merged weights went with it")
+        snapshot = self.actors[(i + 1) % self.nodes if peer is None else peer].snapshot.remote()
         actor = self.actors[i]
         info = _get(self.ray, actor.hello.remote(), "restarting a node", HELLO_SECONDS)
         _get(self.ray, actor.setup.remote(self.vocab_ref, snapshot), "restarting a node")
         self.report.node_pids[i] = info["pid"]
-        words = int(self.round_words[r, i])
+        words = int(self.round_words[r, i]) if retrain else 0
         self.report.retrained.append({"node": i, "epoch": epoch, "round": r, "words": words})
         logger.warning(
             "node %d was lost in epoch %d, round %d: restarted from the last merged weights; "
@@ -321,33 +324,42 @@ class _Run:
 
     def _merge(self, k: int, epoch: int, r: int, lr: tuple[float, float], tick) -> None:
         """Merge the ``k`` most frequent rows of every replica (reduce-scatter, all-gather
-        through the object store); redone, with the lost node's round, if a node dies."""
+        through the object store). If a node dies before every replica took the merge, the
+        merge is redone after that node has trained its round again; if it dies after the
+        others took it, it just restarts from their merged weights."""
+        ray, n = self.ray, self.nodes
         t0 = time.perf_counter()
-        n = self.nodes
         while True:
+            if n == 1:
+                merged = [self.actors[0].reduce.remote(k, self.actors[0].scatter.remote(k))]
+            else:
+                pieces = [a.scatter.options(num_returns=n).remote(k) for a in self.actors]
+                merged = [
+                    a.reduce.remote(k, *[pieces[i][j] for i in range(n)])
+                    for j, a in enumerate(self.actors)
+                ]
+            gathers = [a.gather.remote(k, *merged) for a in self.actors]
             try:
-                if n == 1:
-                    piece = self.actors[0].scatter.remote(k)
-                    merged = [self.actors[0].reduce.remote(k, piece)]
-                else:
-                    pieces = [a.scatter.options(num_returns=n).remote(k) for a in self.actors]
-                    merged = [
-                        a.reduce.remote(k, *[pieces[i][j] for i in range(n)])
-                        for j, a in enumerate(self.actors)
-                    ]
-                sent = self._wait([a.gather.remote(k, *merged) for a in self.actors], tick)
+                sent = self._wait(gathers, tick)
                 break
-            except self.ray.exceptions.RayTaskError as exc:
-                if not isinstance(exc, self.ray.exceptions.RayActorError) and not isinstance(
-                    getattr(exc, "cause", None), self.ray.exceptions.RayActorError
-                ):
+            except ray.exceptions.RayError as exc:
+                dead = self._dead_nodes()
+                if not dead:
                     raise TrainingError(f"merge: {_first_line(exc)}") from None
-            except self.ray.exceptions.RayActorError:
-                pass
-            dead = self._dead_nodes()
+            took = []
+            for i, ref in enumerate(gathers):
+                try:
+                    ray.get(ref)
+                    took.append(i)
+                except ray.exceptions.RayError:
+                    pass
             for i in dead:
-                self._recover(i, epoch, r)
-                self._retrain(i, epoch, r, lr)
+                self._recover(i, epoch, r, peer=took[0] if took else None, retrain=not took)
+                if not took:
+                    self._retrain(i, epoch, r, lr)
+            if took:
+                sent = [int(ray.get(a.gather.remote(0))) for a in self.actors]
+                break
         self.report.merge_seconds.append(time.perf_counter() - t0)
         self.report.bytes_sent = list(sent)
 
