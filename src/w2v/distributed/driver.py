@@ -60,6 +60,8 @@ class ClusterReport:
         Wall time of each merge.
     bytes_sent : list of int
         Bytes each node sent to other nodes in merges.
+    peak_rss : list of int
+        Peak resident memory of each node's process, in bytes.
     retrained : list of dict
         One entry per recovery: node, epoch, round and the words it trained again.
     """
@@ -76,6 +78,7 @@ class ClusterReport:
     train_seconds: float = 0.0
     merge_seconds: list[float] = field(default_factory=list)
     bytes_sent: list[int] = field(default_factory=list)
+    peak_rss: list[int] = field(default_factory=list)
     retrained: list[dict[str, int]] = field(default_factory=list)
 
 
@@ -442,6 +445,7 @@ class _Run:
             bar.close()
         self.report.train_seconds = time.perf_counter() - t0
         weights = _get(self.ray, self.actors[0].weights.remote(), "fetching the model")
+        self.report.peak_rss = _get(self.ray, [a.peak_rss.remote() for a in self.actors], "rss")
         model.set_vocab(model.vocab, [np.array(w) for w in weights])
         model.epochs_trained += epochs
         for cb in self.callbacks:

@@ -12,6 +12,7 @@ owner combines its piece from every node), ``gather`` (every node takes all comb
 from __future__ import annotations
 
 import os
+import resource
 import socket
 from typing import Any
 
@@ -79,6 +80,10 @@ class Node:
 
     def pid(self) -> int:
         return os.getpid()
+
+    def peak_rss(self) -> int:
+        """Peak resident memory of this node's process, in bytes."""
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
     def train_round(
         self,

@@ -1,0 +1,223 @@
+"""Distributed training on a local Ray cluster against single-process training.
+
+1. Quality vs nodes at equal epochs: N = 1 (single process, one thread) and N = 2, 4, ...
+   one-thread nodes, for each merge rule; analogy accuracy (questions-words, restrict_vocab
+   30,000) and WordSim-353 Spearman.
+2. Engine overhead: 2 nodes x 1 thread against one process with 2 threads, same corpus and
+   settings, side by side: words/s ratio, merge time p50/p99, bytes sent per word per node,
+   start-up time, peak RSS per node.
+
+Ray must run in a network namespace with only loopback. From the repository root:
+
+    unshare -rn sh -c 'ip link set lo up && PYTHONPATH=src python benchmarks/distributed.py'
+
+The issue's full setting (35M words of part1 + part2, 5 epochs, up to 8 nodes):
+
+    unshare -rn sh -c 'ip link set lo up && PYTHONPATH=src python benchmarks/distributed.py \\
+        --parts 1,2 --words 0 --epochs 5 --nodes 1,2,4,8'
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import lzma
+import multiprocessing
+import os
+import platform
+import resource
+import secrets
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "benchmarks" / "results"
+LINE_WORDS = 1000
+COMMON = {"vector_size": 100, "window": 5, "min_count": 5, "sample": 1e-4, "negative": 5}
+CONFIGS = {"sg-ns": {"sg": 1}, "cbow-ns": {"sg": 0}}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def prepare(parts: list[str], words: int) -> Path:
+    """The first ``words`` words (0: all) of the given parts, re-cut into 1,000-word lines."""
+    name = f"corpus-parts{'_'.join(parts)}-{words or 'all'}.txt"
+    out = RESULTS / name
+    if out.exists():
+        return out
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    left = words or None
+    tmp = out.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for part in parts:
+            path = DATA / "corpus" / f"enwiki2015-part{part}.text8.txt.xz"
+            with lzma.open(path, "rt", encoding="utf-8") as src:
+                toks = src.read().split()
+            if left is not None:
+                toks = toks[:left]
+                left -= len(toks)
+            for i in range(0, len(toks), LINE_WORDS):
+                f.write(" ".join(toks[i : i + LINE_WORDS]) + "\n")
+            if left == 0:
+                break
+    tmp.rename(out)
+    return out
+
+
+def evaluate(model) -> dict[str, float]:
+    ev = DATA / "eval"
+    analogy = model.wv.evaluate_word_analogies(ev / "questions-words.txt", restrict_vocab=30_000)
+    pairs = model.wv.evaluate_word_pairs(ev / "wordsim353.tsv")
+    return {"analogy30k": 100 * analogy.accuracy, "ws353": pairs.spearman}
+
+
+def _single(spec: dict[str, Any], queue) -> None:
+    from w2v import Word2Vec
+
+    model = Word2Vec(**spec["params"])
+    model.build_vocab(spec["corpus"])
+    t0 = time.perf_counter()
+    model.train(spec["corpus"])
+    seconds = time.perf_counter() - t0
+    words = sum(p.words for p in model.epoch_history[-1:])
+    queue.put({
+        "words_per_sec": words / seconds, "loss": model.loss_history,
+        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        **(evaluate(model) if spec["quality"] else {}),
+    })  # fmt: skip
+
+
+def single(corpus: Path, params: dict[str, Any], quality: bool) -> dict[str, Any]:
+    """Single-process training in a fresh child process (its own memory and compiled code)."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    spec = {"corpus": str(corpus), "params": params, "quality": quality}
+    proc = ctx.Process(target=_single, args=(spec, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def distributed(corpus: Path, nodes: int, params: dict[str, Any], **kw) -> dict[str, Any]:
+    from w2v import distributed as dist
+
+    model = dist.train(str(corpus), nodes=nodes, progress=False, **kw, **params)
+    r = model.distributed
+    merges = sorted(r.merge_seconds)
+    words = sum(r.node_words) * params["epochs"]
+    return {
+        "words_per_sec": words / r.train_seconds, "loss": model.loss_history,
+        "startup_seconds": r.startup_seconds, "merge_p50": statistics.median(merges),
+        "merge_p99": merges[min(len(merges) - 1, int(0.99 * len(merges)))],
+        "merges": len(merges), "peak_rss": r.peak_rss,
+        "bytes_per_word_per_node": sum(r.bytes_sent) / words,
+        **evaluate(model),
+    }  # fmt: skip
+
+
+def start_cluster(nodes: int, store_mb: int):
+    if [n for _, n in socket.if_nameindex()] != ["lo"]:
+        sys.exit("run inside a loopback-only network namespace: see this script's docstring")
+    os.environ.update(RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="token",
+                      RAY_AUTH_TOKEN=secrets.token_hex(32))  # fmt: skip
+    import ray
+    from ray.cluster_utils import Cluster
+
+    t0 = time.perf_counter()
+    c = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 0, "object_store_memory": store_mb << 20, "include_dashboard": False})  # fmt: skip
+    for _ in range(nodes):
+        c.add_node(num_cpus=1, object_store_memory=store_mb << 20)
+    c.wait_for_nodes()
+    ray.init(address=c.address, logging_level="warning", log_to_driver=False)
+    log(f"cluster of {nodes} nodes up in {time.perf_counter() - t0:.1f}s")
+    return c
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--parts", default="1", help="corpus parts, e.g. 1,2")
+    ap.add_argument("--words", type=int, default=4_000_000, help="words to use (0: all)")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--nodes", default="1,2,4")
+    ap.add_argument("--configs", default="sg-ns,cbow-ns")
+    ap.add_argument("--merges", default="weighted,mean,sum")
+    ap.add_argument("--sync-words", type=int, default=200_000)
+    ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--skip-overhead", action="store_true")
+    ap.add_argument("--store-mb", type=int, default=200)
+    args = ap.parse_args()
+    corpus = prepare(args.parts.split(","), args.words)
+    node_counts = [int(n) for n in args.nodes.split(",")]
+    cluster = start_cluster(max(max(node_counts), 2), args.store_mb)
+    import ray
+
+    report: dict[str, Any] = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"), "argv": sys.argv,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "corpus": corpus.name,
+        "ray": ray.__version__, "quality": [], "overhead": [],
+    }  # fmt: skip
+    try:
+        for config in args.configs.split(","):
+            params = {**COMMON, **CONFIGS[config], "epochs": args.epochs}
+            if not args.skip_quality:
+                for n in node_counts:
+                    for merge in args.merges.split(",") if n > 1 else ["-"]:
+                        t0 = time.perf_counter()
+                        if n == 1:
+                            res = single(corpus, {**params, "workers": 1}, True)
+                        else:
+                            res = distributed(corpus, n, params, merge=merge,
+                                              sync_words=args.sync_words)  # fmt: skip
+                        res.update(config=config, nodes=n, merge=merge,
+                                   seconds=time.perf_counter() - t0)  # fmt: skip
+                        report["quality"].append(res)
+                        log(json.dumps(res))
+            if not args.skip_overhead:
+                one = single(corpus, {**params, "workers": 2}, False)
+                two = distributed(corpus, 2, params, merge="weighted",
+                                  sync_words=args.sync_words)  # fmt: skip
+                res = {"config": config, "single_2_threads": one, "ray_2x1": two,
+                       "ratio": two["words_per_sec"] / one["words_per_sec"]}  # fmt: skip
+                report["overhead"].append(res)
+                log(json.dumps(res))
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+    out = RESULTS / f"distributed-{dt.date.today().isoformat()}.json"
+    out.write_text(json.dumps(report, indent=1))
+    print_tables(report)
+    log(f"raw results: {out}")
+
+
+def print_tables(report: dict[str, Any]) -> None:
+    print(f"# distributed.py, {report['date']}, {report['machine']}, corpus {report['corpus']}")
+    if report["quality"]:
+        print("\n| config | nodes | merge | analogy@30k | WS-353 | last-epoch loss | seconds |")
+        print("|---|---|---|---|---|---|---|")
+        for r in report["quality"]:
+            print(f"| {r['config']} | {r['nodes']} | {r['merge']} | {r['analogy30k']:.2f} | "
+                  f"{r['ws353']:.3f} | {r['loss'][-1]:.4f} | {r['seconds']:.0f} |")  # fmt: skip
+    for r in report["overhead"]:
+        one, two = r["single_2_threads"], r["ray_2x1"]
+        print(f"\n{r['config']}: 1 process x 2 threads {one['words_per_sec']:,.0f} words/s, "
+              f"Ray 2 nodes x 1 thread {two['words_per_sec']:,.0f} words/s, ratio "
+              f"{r['ratio']:.2f}; merge p50 {1000 * two['merge_p50']:.1f} ms, p99 "
+              f"{1000 * two['merge_p99']:.1f} ms over {two['merges']} merges; "
+              f"{two['bytes_per_word_per_node']:.1f} bytes sent per word per node; start-up "
+              f"{two['startup_seconds']:.1f}s; peak RSS per node "
+              f"{', '.join(f'{b / 2**20:.0f}' for b in two['peak_rss'])} MiB (single process "
+              f"{one['peak_rss'] / 2**20:.0f} MiB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
