@@ -133,8 +133,8 @@ def start_cluster(nodes: int, store_mb: int):
     from ray.cluster_utils import Cluster
 
     t0 = time.perf_counter()
-    c = Cluster(initialize_head=True, head_node_args={
-        "num_cpus": 0, "object_store_memory": store_mb << 20, "include_dashboard": False})  # fmt: skip
+    head = {"num_cpus": 0, "object_store_memory": store_mb << 20, "include_dashboard": False}
+    c = Cluster(initialize_head=True, head_node_args=head)
     for _ in range(nodes):
         c.add_node(num_cpus=1, object_store_memory=store_mb << 20)
     c.wait_for_nodes()
