@@ -26,7 +26,6 @@ import lzma
 import multiprocessing
 import os
 import platform
-import resource
 import secrets
 import socket
 import statistics
@@ -81,6 +80,7 @@ def evaluate(model) -> dict[str, float]:
 
 def _single(spec: dict[str, Any], queue) -> None:
     from w2v import Word2Vec
+    from w2v.distributed.node import peak_rss
 
     model = Word2Vec(**spec["params"])
     model.build_vocab(spec["corpus"])
@@ -90,7 +90,7 @@ def _single(spec: dict[str, Any], queue) -> None:
     words = sum(p.words for p in model.epoch_history[-1:])
     queue.put({
         "words_per_sec": words / seconds, "loss": model.loss_history,
-        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_rss": peak_rss(),
         **(evaluate(model) if spec["quality"] else {}),
     })  # fmt: skip
 

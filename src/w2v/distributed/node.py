@@ -25,6 +25,19 @@ from w2v.distributed.shards import Shard, ShardCorpus, check_readable
 from w2v.vocabulary import Vocabulary
 
 
+def peak_rss() -> int:
+    """Peak resident memory of this process in bytes: VmHWM, which (unlike getrusage's
+    ru_maxrss) does not include the process this one was exec'd from."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _rows(n_rows: dict[str, int], k: int) -> dict[str, int]:
     """Rows of each merged array that a merge of the ``k`` most frequent rows takes."""
     return {name: min(k, n) for name, n in n_rows.items()}
@@ -83,7 +96,7 @@ class Node:
 
     def peak_rss(self) -> int:
         """Peak resident memory of this node's process, in bytes."""
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        return peak_rss()
 
     def train_round(
         self,
