@@ -233,6 +233,20 @@ def test_one_node_trains_as_single_process_does(cluster, real_slice, single):
     assert np.abs(model.wv.vectors - single.wv.vectors).max() < 1e-4
 
 
+@pytest.fixture(scope="module")
+def two_nodes(cluster, real_slice):
+    """Train on two nodes with a merge rule (once per rule in this module)."""
+    runs = {}
+
+    def run(merge: str) -> Word2Vec:
+        if merge not in runs:
+            runs[merge] = distributed.train(str(real_slice), nodes=2, sync_words=10_000,
+                                            merge=merge, progress=False, **SMALL)  # fmt: skip
+        return runs[merge]
+
+    return run
+
+
 NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "zero"}
 
 
@@ -248,9 +262,10 @@ NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine
         ("mean", 0.15),
     ],
 )
-def test_two_nodes_converge_close_to_single_process(cluster, real_slice, single, merge, bound):
-    model = distributed.train(str(real_slice), nodes=2, sync_words=10_000, merge=merge,
-                              progress=False, **SMALL)  # fmt: skip
+def test_two_nodes_converge_close_to_single_process(
+    cluster, real_slice, single, two_nodes, merge, bound
+):
+    model = two_nodes(merge)
     losses = model.loss_history
     assert len(losses) == SMALL["epochs"] and losses == sorted(losses, reverse=True)
     assert losses[-1] - single.loss_history[-1] < bound
@@ -310,3 +325,28 @@ def test_bad_cluster_input_fails_fast_with_one_line_and_writes_nothing(
         assert "\n" not in str(info.value)
     assert list(tmp_path.iterdir()) == []
     assert ray.is_initialized()  # the test's connection is left as it was
+
+
+class StopAfterEpoch(Callback):
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, model, progress) -> None:
+        if progress.epoch + 1 == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_a_stopped_run_resumed_from_its_checkpoint_equals_an_uninterrupted_one(
+    cluster, real_slice, two_nodes, tmp_path
+):
+    path = tmp_path / "run.w2v"
+    common = {"nodes": 2, "sync_words": 10_000, "merge": "sum", "progress": False}
+    with pytest.raises(KeyboardInterrupt):
+        distributed.train(str(real_slice), checkpoint=path, callbacks=[StopAfterEpoch(2)],
+                          **common, **SMALL)  # fmt: skip
+    assert Word2Vec.load(path).epochs_trained == 1  # saved after epoch 1; epoch 2 was stopped
+    resumed = distributed.train(str(real_slice), resume=path, checkpoint=path, **common)
+    whole = two_nodes("sum")
+    assert resumed.loss_history == whole.loss_history
+    assert np.array_equal(resumed.wv.vectors, whole.wv.vectors)
+    assert Word2Vec.load(path).epochs_trained == SMALL["epochs"]

@@ -12,8 +12,10 @@ ends.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,9 +29,10 @@ from w2v.distributed.cluster import ClusterError, check_capacity, connect, impor
 from w2v.distributed.counting import merge_counts
 from w2v.distributed.merge import MERGES, tier_rows
 from w2v.distributed.node import Node
-from w2v.distributed.replica import initial_weights
+from w2v.distributed.replica import model_from_native, model_weights, native_payload
 from w2v.distributed.shards import plan_shards
-from w2v.errors import CorpusError, ParameterError, TrainingError, W2VError
+from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError, W2VError
+from w2v.formats import load_native, save_native
 from w2v.word2vec import Word2Vec
 
 logger = logging.getLogger(__name__)
@@ -117,6 +120,8 @@ def train(
     callbacks: Sequence[Callback] = (),
     report_delay: float = 1.0,
     progress: bool | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    resume: str | os.PathLike | None = None,
     **params: Any,
 ) -> Word2Vec:
     """Train a Word2Vec model on a Ray cluster; returns the same model object as
@@ -143,6 +148,13 @@ def train(
         round, ``on_epoch_end`` after each epoch's full merge).
     progress : bool, optional
         Show a progress bar for the cluster (default: when stderr is a terminal).
+    checkpoint : str or os.PathLike, optional
+        After each epoch (its full merge), save the merged model and the run's position to
+        this file (atomically); it is also a model file (:meth:`Word2Vec.load`).
+    resume : str or os.PathLike, optional
+        Continue the run saved in this checkpoint, from the epoch after the last one it
+        finished, on the same corpus; parameters come from the checkpoint. With the same
+        nodes, ``sync_words`` and one thread per node the result equals an uninterrupted run.
     **params
         Word2Vec parameters (``workers`` is replaced by ``threads_per_node``).
 
@@ -156,8 +168,20 @@ def train(
     """
     t_start = time.perf_counter()
     _check_args(nodes, threads_per_node, sync_words, merge)
-    params = {**params, "workers": threads_per_node}
-    model = Word2Vec(**params)  # validates the parameters before any cluster work
+    start = None
+    if resume is not None:
+        if params:
+            raise ParameterError(
+                f"resume: the parameters come from the checkpoint; do not give "
+                f"{', '.join(sorted(params))}"
+            )
+        model, start = _load_checkpoint(resume, threads_per_node)
+    else:
+        model = Word2Vec(**{**params, "workers": threads_per_node})  # validates them
+    if checkpoint is not None:
+        directory = os.path.dirname(os.path.abspath(checkpoint))
+        if not os.path.isdir(directory):
+            raise ParameterError(f"checkpoint: directory {directory} does not exist")
     params = {k: v for k, v in vars(model.params).items() if k != "extra"}
     ray = import_ray()
     owned = connect(address)
@@ -166,6 +190,7 @@ def train(
         check_capacity(nodes, threads_per_node)
         run = _Run(ray, corpus, nodes, threads_per_node, sync_words, merge, params, model,
                    [*callbacks], report_delay, progress, t_start)  # fmt: skip
+        run.checkpoint, run.start = checkpoint, start
         actors = run.actors
         run.execute()
         return model
@@ -174,6 +199,18 @@ def train(
             ray.kill(actor)
         if owned:
             ray.shutdown()
+
+
+def _load_checkpoint(path, threads: int) -> tuple[Word2Vec, dict[str, Any]]:
+    arrays, meta = load_native(path, mmap=False)
+    state = meta.get("distributed")
+    if not isinstance(state, dict):
+        raise FormatError(f"{path}: not a checkpoint of a distributed run")
+    meta = {**meta, "params": {**meta.get("params", {}), "workers": threads}}
+    model = model_from_native(arrays, meta, path)
+    model.epochs_trained = int(state["epoch_base"])
+    model.epoch_history = [Progress(**h) for h in state["epoch_history"]]
+    return model, state
 
 
 def _check_args(nodes: int, threads: int, sync_words: int, merge: str) -> None:
@@ -201,6 +238,8 @@ class _Run:
         self.report = ClusterReport(nodes, threads, sync_words, merge)
         model.distributed = self.report
         self.actors = []
+        self.checkpoint = None
+        self.start = None
         plan = ray.remote(num_cpus=0)(plan_shards)
         self.shards = _get(ray, plan.remote(str(corpus), nodes), "planning the shards")
         actor_class = ray.remote(Node).options(
@@ -227,6 +266,14 @@ class _Run:
         self.report.hosts = [info["host"] for info in infos]
 
     def _vocabulary(self) -> None:
+        """Count the shards and merge the counts (or take a checkpoint's vocabulary and
+        weights); hand both to the nodes, which encode their shards."""
+        if self.start is not None:
+            vocab = self.model.vocab
+            self.vocab_ref = self.ray.put((vocab.words, vocab.counts, vocab.total_tokens))
+            self.weights_ref = self.ray.put(model_weights(self.model))
+            self._setup()
+            return
         p = self.model.params
         parts = _get(self.ray, [a.count.remote() for a in self.actors], "counting the corpus")
         vocab = merge_counts(parts, p.min_count, p.max_final_vocab)
@@ -239,7 +286,10 @@ class _Run:
             )
         self.model.set_vocab(vocab)
         self.vocab_ref = self.ray.put((vocab.words, vocab.counts, vocab.total_tokens))
-        self.weights_ref = self.ray.put(initial_weights(self.params, vocab))
+        self.weights_ref = self.ray.put(model_weights(self.model))
+        self._setup()
+
+    def _setup(self) -> None:
         refs = [a.setup.remote(self.vocab_ref, self.weights_ref) for a in self.actors]
         self.chunk_words = _get(self.ray, refs, "encoding the shards")
         self.node_words = [int(cw[-1]) for cw in self.chunk_words]
@@ -298,7 +348,7 @@ class _Run:
         )  # fmt: skip
 
     def _train_round(self, epoch: int, r: int, lr_from: float, lr_to: float, tick) -> list:
-        stream = (self.model.epochs_trained + epoch,)
+        stream = (self.epoch_base + epoch,)
         results: list = [None] * self.nodes
         todo = list(range(self.nodes))
         while todo:
@@ -379,10 +429,25 @@ class _Run:
         return dead
 
     def _retrain(self, i: int, epoch: int, r: int, lr: tuple[float, float]) -> None:
-        stream = (self.model.epochs_trained + epoch,)
+        stream = (self.epoch_base + epoch,)
         _get(self.ray, self.actors[i].train_round.remote(stream, self.first_chunk[i],
                                                    self.rounds[r][i], *lr),
              "training a restarted node")  # fmt: skip
+
+    def _save_checkpoint(self, epochs_done: int, epoch_base: int) -> None:
+        model = self.model
+        weights = _get(self.ray, self.actors[0].snapshot.remote(), "fetching the model")
+        model.set_vocab(model.vocab, [np.array(w) for w in weights])
+        arrays, meta = native_payload(model)
+        meta["epochs_trained"] = epoch_base + epochs_done
+        meta["distributed"] = {
+            "epoch_base": epoch_base, "epochs_done": epochs_done,
+            "corpus_bytes": sum(s.nbytes for s in self.shards),
+            "epoch_history": [dataclasses.asdict(h) for h in model.epoch_history],
+        }  # fmt: skip
+        save_native(self.checkpoint, arrays, meta)
+        for cb in self.callbacks:
+            cb.on_checkpoint(model, self.checkpoint)
 
     def execute(self) -> None:
         model, p = self.model, self.model.params
@@ -390,6 +455,16 @@ class _Run:
         self._vocabulary()
         self._plan_rounds()
         epochs = p.epochs
+        epoch_base = self.epoch_base = model.epochs_trained
+        first = 0
+        if self.start is not None:
+            first = int(self.start["epochs_done"])
+            if self.start["corpus_bytes"] != sum(s.nbytes for s in self.shards):
+                raise CorpusError(
+                    f"resume: {self.shards[0].pieces[0].path} is not the corpus of the "
+                    f"checkpoint ({self.start['corpus_bytes']} bytes then, "
+                    f"{sum(s.nbytes for s in self.shards)} now)"
+                )
         epoch_words = sum(self.node_words)
         self.total_words = epoch_words * epochs
         self.report.startup_seconds = time.perf_counter() - self.t_start
@@ -400,8 +475,8 @@ class _Run:
         for cb in self.callbacks:
             cb.on_train_begin(model)
         t0 = time.perf_counter()
-        done_words = 0
-        sync = 0
+        done_words = epoch_words * first
+        sync = first * len(self.rounds)
         bar = tqdm(total=self.total_words, unit="word", unit_scale=True, disable=self.progress
                    is False if self.progress is not None else None, desc="w2v cluster")  # fmt: skip
         state = {"epoch": 0, "loss": 0.0, "preds": 0, "last": time.perf_counter()}
@@ -415,7 +490,7 @@ class _Run:
                     cb.on_progress(model, prog)
 
         try:
-            for epoch in range(epochs):
+            for epoch in range(first, epochs):
                 state.update(epoch=epoch, loss=0.0, preds=0)
                 for r in range(len(self.rounds)):
                     g0 = epoch * epoch_words + int(self.round_words[:r].sum())
@@ -441,13 +516,15 @@ class _Run:
                             prog.loss, prog.words_per_sec)  # fmt: skip
                 for cb in self.callbacks:
                     cb.on_epoch_end(model, prog)
+                if self.checkpoint is not None:
+                    self._save_checkpoint(epoch + 1, epoch_base)
         finally:
             bar.close()
         self.report.train_seconds = time.perf_counter() - t0
         weights = _get(self.ray, self.actors[0].weights.remote(), "fetching the model")
         self.report.peak_rss = _get(self.ray, [a.peak_rss.remote() for a in self.actors], "rss")
         model.set_vocab(model.vocab, [np.array(w) for w in weights])
-        model.epochs_trained += epochs
+        model.epochs_trained = epoch_base + epochs
         for cb in self.callbacks:
             cb.on_train_end(model)
 

@@ -22,6 +22,7 @@ from w2v.distributed.counting import ShardCounts, count_shard
 from w2v.distributed.merge import merge_rows, owner_bounds
 from w2v.distributed.replica import Replica, row_views
 from w2v.distributed.shards import Shard, ShardCorpus, check_readable
+from w2v.errors import TrainingError
 from w2v.vocabulary import Vocabulary
 
 
@@ -146,6 +147,11 @@ class Node:
             out[name] = merge_rows(
                 self.base[name][lo:hi], deltas, counts, total=self.merge == "sum"
             )
+            if not np.isfinite(out[name]).all():
+                raise TrainingError(
+                    f"training diverged ({name} is no longer finite); lower alpha or "
+                    f"sync_words, or merge by averaging (merge='{self.merge}' now)"
+                )
         self.bytes_sent += sum(a.nbytes for a in out.values()) * (self.nodes - 1)
         return out
 

@@ -33,11 +33,19 @@ MIN_CHUNK = 1024
 _INNER_NODE_ROWS = ("syn1", "hs_bias")
 
 
-def initial_weights(params: dict[str, Any], vocab: Vocabulary) -> list[np.ndarray]:
-    """The weights a single-process model with these parameters starts from."""
-    model = Word2Vec(**params)
-    model.set_vocab(vocab)
+def model_weights(model: Word2Vec) -> list[np.ndarray]:
+    """A model's weight arrays in :data:`WEIGHT_NAMES` order (its own, not copies)."""
     return list(model._weights())
+
+
+def native_payload(model: Word2Vec) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """What :meth:`Word2Vec.save` writes (arrays and metadata), for a checkpoint."""
+    return model._native_payload()
+
+
+def model_from_native(arrays: dict, meta: dict[str, Any], path: object) -> Word2Vec:
+    """The model a native file's arrays and metadata describe (raises FormatError)."""
+    return Word2Vec._from_native(arrays, meta, path)
 
 
 def row_views(weights: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
