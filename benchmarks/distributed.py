@@ -23,6 +23,7 @@ import argparse
 import datetime as dt
 import json
 import lzma
+import math
 import multiprocessing
 import os
 import platform
@@ -143,6 +144,46 @@ def start_cluster(nodes: int, store_mb: int):
     return c
 
 
+def _trailing_zeros(s: int) -> int:
+    return (s & -s).bit_length() - 1
+
+
+def project(report: dict[str, Any], vocab: int = 1_000_000, dim: int = 300, threads: int = 16,
+            per_peer: float = 0.001) -> None:  # fmt: skip
+    """Words/s of N nodes on paper, from this run's single-thread speed and merge time.
+
+    words/s(N) = N * S / (S / R + t_merge(N)), with R = threads * r * 100 / dim the words/s of
+    a node (r: one thread at dim 100, measured; cost taken as proportional to dim, Hogwild
+    threads as scaling linearly: optimistic), t_merge(N) = t0 + per_peer * N + B(N) / bandwidth,
+    t0 the measured 2-node merge p50 (Ray's task and object overhead), per_peer an assumed
+    cost per peer of fetching its piece, and B(N) = (N-1)/N * k * 2 * (8 * dim + 4) the bytes a
+    node sends per merge of k rows of syn0 and the output layer (k averaged over the tiers).
+    """
+    levels = math.ceil(math.log2(vocab / 1024))
+    k = sum(min(vocab, 1024 << _trailing_zeros(s)) for s in range(1, 2**levels + 1)) / 2**levels
+    print(f"\n## Projection: V={vocab:,}, dim={dim}, {threads} threads per node, tier rows per "
+          f"merge {k:,.0f} on average, {1000 * per_peer:.0f} ms per peer (assumed)")  # fmt: skip
+    print(
+        "| config | S | N | MB per merge per node | 10 GbE words/s (eff.) | 25 GbE words/s (eff.) |"
+    )
+    print("|---|---|---|---|---|---|")
+    singles = {r["config"]: r for r in report["quality"] if r["nodes"] == 1}
+    for o in report["overhead"]:
+        r1 = singles[o["config"]]["words_per_sec"] if o["config"] in singles else None
+        if r1 is None:
+            continue
+        rate = threads * r1 * 100 / dim
+        t0 = o["ray_2x1"]["merge_p50"]
+        for sync in (200_000, 1_000_000):
+            for n in (8, 32, 128):
+                b = (n - 1) / n * k * 2 * (8 * dim + 4)
+                cells = []
+                for bw in (1.25e9, 3.125e9):
+                    wps = n * sync / (sync / rate + t0 + per_peer * n + b / bw)
+                    cells.append(f"{wps / 1e6:.0f}M ({wps / (n * rate):.0%})")
+                print(f"| {o['config']} | {sync:,} | {n} | {b / 1e6:.1f} | {' | '.join(cells)} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--parts", default="1", help="corpus parts, e.g. 1,2")
@@ -155,7 +196,11 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--skip-overhead", action="store_true")
     ap.add_argument("--store-mb", type=int, default=200)
+    ap.add_argument("--project", metavar="RESULTS_JSON", help="only print the projection")
     args = ap.parse_args()
+    if args.project:
+        project(json.loads(Path(args.project).read_text()))
+        return
     corpus = prepare(args.parts.split(","), args.words)
     node_counts = [int(n) for n in args.nodes.split(",")]
     cluster = start_cluster(max(max(node_counts), 2), args.store_mb)
@@ -196,6 +241,8 @@ def main() -> None:
     out = RESULTS / f"distributed-{dt.date.today().isoformat()}.json"
     out.write_text(json.dumps(report, indent=1))
     print_tables(report)
+    if report["overhead"] and report["quality"]:
+        project(report)
     log(f"raw results: {out}")
 
 
