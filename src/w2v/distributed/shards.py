@@ -73,7 +73,8 @@ def _cut_after(path: Path, offset: int, size: int) -> int:
             if not data:
                 break
             nl = data.find(b"\n")
-            if nl >= 0:
+            # (not the newline that ends the file: that would leave the next shard empty)
+            if nl >= 0 and pos + nl - offset < _PREFER_NEWLINE and pos + nl + 1 < size:
                 return pos + nl + 1
             if first_space < 0:
                 for i, b in enumerate(data):
@@ -81,8 +82,8 @@ def _cut_after(path: Path, offset: int, size: int) -> int:
                         first_space = pos + i + 1
                         break
             pos += len(data)
-            if first_space >= 0 and pos - offset >= _PREFER_NEWLINE:
-                return first_space
+            if first_space >= 0 and (nl >= 0 or pos - offset >= _PREFER_NEWLINE):
+                return first_space  # no line end near: the first space (a newline is one)
     return first_space if first_space >= 0 else size
 
 
