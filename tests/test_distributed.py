@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from w2v import Callback, W2VError, Word2Vec, distributed
+from w2v import Callback, KeyedVectors, W2VError, Word2Vec, distributed
+from w2v.cli import main
 from w2v.corpus import Corpus
 from w2v.distributed.counting import count_shard, merge_counts
 from w2v.distributed.merge import merge_rows, owner_bounds, tier_rows
@@ -350,3 +351,23 @@ def test_a_stopped_run_resumed_from_its_checkpoint_equals_an_uninterrupted_one(
     assert resumed.loss_history == whole.loss_history
     assert np.array_equal(resumed.wv.vectors, whole.wv.vectors)
     assert Word2Vec.load(path).epochs_trained == SMALL["epochs"]
+
+
+# ------------------------------------------------------------------ command line
+def test_cli_trains_on_the_cluster_and_writes_vectors(cluster, real_slice, tmp_path, capsys):
+    out = tmp_path / "vectors.txt"
+    args = ["train", str(real_slice), "-o", str(out), "--ray", "--nodes", "2", "--epochs", "1",
+            "--vector-size", "20", "--sync-words", "50000", "--merge", "sum"]  # fmt: skip
+    assert main(args) == 0
+    kv = KeyedVectors.load_word2vec_format(out)
+    assert len(kv) == len(single_process_vocab(real_slice, min_count=5))
+    assert "vocabulary" in capsys.readouterr().out
+
+
+def test_cli_unreachable_cluster_is_one_line_and_writes_nothing(real_slice, tmp_path, capsys):
+    out = tmp_path / "vectors.txt"
+    assert main(["train", str(real_slice), "-o", str(out), "--ray", "127.0.0.1:9"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("w2v: error:") and "cannot reach the Ray cluster" in err
+    assert "\n" not in err
+    assert list(tmp_path.iterdir()) == []
