@@ -124,6 +124,19 @@ def test_word2vec_c_defaults():
     assert ns.format == "text" and ns.corpus == "x.txt" and ns.output == "y.txt"
     sg = parse_word2vec_c(["train", "-train", "x", "-output", "y", "-cbow", "0", "-binary", "1"])
     assert sg.params["sg"] == 1 and sg.params["alpha"] == 0.025 and sg.format == "binary"
+    # the fast blocked updates by default; word2vec.c's per-pair rule when asked
+    assert p["blocked"] == 1
+    for flag in (["-exact-pairs", "1"], ["--exact-pairs"]):
+        assert parse_word2vec_c(["-train", "x", "-output", "y", *flag]).params["blocked"] == 0
+    assert parse_word2vec_c(["-train", "x", "-exact-pairs", "0"]).params["blocked"] == 1
+
+
+def test_word2vec_c_mode_help_lists_its_flags(w2v):
+    proc = run(w2v, "-train", "x.txt", "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "-exact-pairs" in proc.stdout and "-negative" in proc.stdout
+    assert "per-pair" in proc.stdout and "blocked" in proc.stdout
+    assert "-exact-pairs 1" in run(w2v, "--help").stdout
 
 
 def test_train_usage_and_failure_exits(w2v, corpus, tmp_path, capsys):
@@ -203,6 +216,19 @@ def test_analogy_and_interactive_modes(w2v, trained, capsys):
                stdin="man king woman\nonly two\n")  # fmt: skip
     assert proc.returncode == 0
     assert len(table_words(proc.stdout)) == 1 and "three words" in proc.stdout
+
+
+def test_score_column_is_named_for_the_score(tmp_path, capsys):
+    vectors = tmp_path / "v.txt"
+    rows = {"a": "1 0 0", "b": "0.9 0.1 0", "c": "0 1 0", "d": "0.5 0.5 0.1", "e": "0 0 1"}
+    vectors.write_text(f"{len(rows)} 3\n" + "".join(f"{w} {v}\n" for w, v in rows.items()))
+    for command, words in (("similar", ["a"]), ("analogy", ["a", "b", "c"])):
+        cosine = call(capsys, command, vectors, *words, "-n", 2)
+        cosmul = call(capsys, command, vectors, *words, "-n", 2, "--cosmul")
+        assert cosine.returncode == cosmul.returncode == 0, cosine.stderr + cosmul.stderr
+        assert cosine.stdout.splitlines()[0].split()[-1] == "cosine"
+        assert cosmul.stdout.splitlines()[0].split()[-1] == "cosmul"
+        assert len(table_words(cosmul.stdout)) == 2
 
 
 # --------------------------------------------------------------- convert / evaluate

@@ -78,7 +78,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="always use the full window (no random shrinking)")  # fmt: skip
     g.add_argument("--exact-pairs", action="store_true",
                    help="word2vec.c's updates: skip-gram pair by pair, CBOW centre by "
-                        "centre (blocked=0)")  # fmt: skip
+                        "centre (blocked=0); without it, w2v's faster blocked updates, also "
+                        "in word2vec.c mode (-train)")  # fmt: skip
     g.add_argument("--max-sentence-length", type=positive_int, default=10000,
                    help="longer lines are cut into pieces of this many words")  # fmt: skip
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
