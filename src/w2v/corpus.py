@@ -9,11 +9,14 @@ worker threads read by range.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import logging
 import lzma
 import os
 import re
+import shutil
+import sys
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -46,6 +49,32 @@ def open_binary(path: Path) -> IO[bytes]:
         return opener(path, "rb")
     except OSError as exc:
         raise CorpusError(f"{path}: cannot open corpus file: {exc.strerror or exc}") from exc
+
+
+#: Corpus names that mean standard input (for the command line).
+STDIN_NAMES = ("-", "/dev/stdin")
+
+
+@contextlib.contextmanager
+def spooled_stdin(
+    stream: IO[bytes] | None = None, tmpdir: str | os.PathLike | None = None
+) -> Iterator[Path]:
+    """Standard input (or `stream`) copied once into a temporary file, whose path is yielded.
+
+    Training reads its corpus more than once (counting, then every epoch), and a pipe can be
+    read only once; the copy is deleted on exit. It holds the text as given (plain UTF-8:
+    a compressed stream must be decompressed first, e.g. ``xzcat corpus.xz | w2v train -``).
+    """
+    stream = stream if stream is not None else sys.stdin.buffer
+    fd, name = tempfile.mkstemp(prefix="w2v-stdin-", suffix=".txt", dir=tmpdir)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(stream, out, BLOCK_BYTES)
+        logger.info("corpus: %d bytes read from standard input", path.stat().st_size)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 class Corpus:
