@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import lzma
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -78,8 +79,9 @@ def model_path(tmp_path_factory) -> Path:
     """A small model trained on the bundled sample (fixed seed, one worker)."""
     with lzma.open(SAMPLE, "rt", encoding="utf-8") as f:
         lines = [line.split() for _, line in zip(range(1500), f, strict=False)]
-    model = Word2Vec(lines, vector_size=16, min_count=5, sg=1, hs=1, negative=3, epochs=2,
-                     workers=1, seed=3)  # fmt: skip
+    model = Word2Vec(
+        lines, vector_size=16, min_count=5, sg=1, hs=1, negative=3, epochs=2, workers=1, seed=3
+    )
     path = tmp_path_factory.mktemp("model") / "model.w2v"
     model.save(path)
     return path
@@ -182,8 +184,9 @@ def test_neighbours_equal_most_similar(client, kv):
 
 
 def test_neighbours_restrict_vocab(client, kv):
-    body = ok(client.get("/api/neighbours", params={"word": "king", "topn": 3,
-                                                    "restrict_vocab": 6}))  # fmt: skip
+    body = ok(
+        client.get("/api/neighbours", params={"word": "king", "topn": 3, "restrict_vocab": 6})
+    )
     assert {n["word"] for n in body["neighbours"]} <= set(kv.index_to_key[:6])
     assert error(client.get("/api/neighbours", params={"word": "king", "restrict_vocab": 0}), 400)
 
@@ -237,8 +240,9 @@ def test_batch_equals_single_queries(client, kv):
 
 
 def test_batch_unknown_words_all_named(client):
-    response = client.post("/api/neighbours/batch",
-                           json={"queries": ["king", "nope1", {"positive": ["nope2"]}]})  # fmt: skip
+    response = client.post(
+        "/api/neighbours/batch", json={"queries": ["king", "nope1", {"positive": ["nope2"]}]}
+    )
     message = error(response, 404)
     assert "'nope1'" in message and "'nope2'" in message
     assert response.json()["words"] == ["nope1", "nope2"]
@@ -270,15 +274,31 @@ def test_batch_bad_requests(client, body, needle):
 
 def test_batch_transport_errors(client):
     post = client.post
-    assert "JSON" in error(post("/api/neighbours/batch", content=b"{",
-                                headers={"content-type": "application/json"}), 400)  # fmt: skip
-    assert error(post("/api/neighbours/batch", content=b'{"queries": ["king"]}',
-                      headers={"content-type": "text/plain"}), 415)  # fmt: skip
+    assert "JSON" in error(
+        post("/api/neighbours/batch", content=b"{", headers={"content-type": "application/json"}),
+        400,
+    )
+    assert error(
+        post(
+            "/api/neighbours/batch",
+            content=b'{"queries": ["king"]}',
+            headers={"content-type": "text/plain"},
+        ),
+        415,
+    )
     big = json.dumps({"queries": ["king"], "pad": "x" * 300_000}).encode()
-    assert error(post("/api/neighbours/batch", content=big,
-                      headers={"content-type": "application/json"}), 413)  # fmt: skip
-    assert error(post("/api/neighbours/batch", content=b"[" * 100_000 + b"]" * 100_000,
-                      headers={"content-type": "application/json"}), 400)  # fmt: skip
+    assert error(
+        post("/api/neighbours/batch", content=big, headers={"content-type": "application/json"}),
+        413,
+    )
+    assert error(
+        post(
+            "/api/neighbours/batch",
+            content=b"[" * 100_000 + b"]" * 100_000,
+            headers={"content-type": "application/json"},
+        ),
+        400,
+    )
     assert error(client.get("/api/neighbours/batch"), 405)
 
 
@@ -342,12 +362,16 @@ def test_predictions_equal_the_model(model_client):
     body = ok(client.get("/api/predict/context", params={"word": word, "topn": 5}))
     want = model.predict_context(word, topn=5)
     assert [p["word"] for p in body["predictions"]] == [w for w, _ in want]
-    np.testing.assert_allclose([p["probability"] for p in body["predictions"]],
-                               [q for _, q in want], rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        [p["probability"] for p in body["predictions"]], [q for _, q in want], rtol=1e-6
+    )
     assert body["layer"] == "hs"
     context = model.wv.index_to_key[10:14]
-    body = ok(client.get("/api/predict/center", params={"context": context, "topn": 5,
-                                                        "layer": "negative"}))  # fmt: skip
+    body = ok(
+        client.get(
+            "/api/predict/center", params={"context": context, "topn": 5, "layer": "negative"}
+        )
+    )
     want = model.predict_center(context, topn=5, layer="negative")
     assert [p["word"] for p in body["predictions"]] == [w for w, _ in want]
     assert body["context"] == context and body["layer"] == "negative"
@@ -358,8 +382,9 @@ def test_predictions_equal_the_model(model_client):
 def test_prediction_errors(model_client, client):
     mclient, model = model_client
     word = model.wv.index_to_key[0]
-    assert "layer" in error(mclient.get("/api/predict/context",
-                                        params={"word": word, "layer": "softmax"}), 400)  # fmt: skip
+    assert "layer" in error(
+        mclient.get("/api/predict/context", params={"word": word, "layer": "softmax"}), 400
+    )
     bad = mclient.get("/api/predict/center", params={"context": [word, "zzzq"]})
     assert error(bad, 404) and bad.json()["words"] == ["zzzq"]
     assert "context" in error(mclient.get("/api/predict/center"), 400)
@@ -426,8 +451,13 @@ def test_page_and_static_files_come_from_the_package(client):
     assert 'src="static/vendor/d3.min.js"' in page.text
     d3 = client.get("/static/vendor/d3.min.js")
     assert d3.status_code == 200 and "d3js.org" in d3.text[:200]
-    for path in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
-                 "/static/vendor/../../explorer.py", "/nope"):  # fmt: skip
+    for path in (
+        "/static/../app.py",
+        "/static/%2e%2e/app.py",
+        "/static/..%2fapp.py",
+        "/static/vendor/../../explorer.py",
+        "/nope",
+    ):
         assert error(client.get(path), 404)
 
 
@@ -449,20 +479,47 @@ def test_host_check_blocks_dns_rebinding(explorer):
     assert other.get("/api/info").status_code == 400
 
 
-_GET = ["/api/info", "/api/vocabulary", "/api/neighbours", "/api/analogy", "/api/similarity",
-        "/api/vector", "/api/predict/center", "/api/predict/context", "/api/map"]  # fmt: skip
-_NAMES = ["word", "topn", "prefix", "limit", "a", "b", "c", "method", "top", "n", "context",
-          "layer", "restrict_vocab", "x"]  # fmt: skip
+_GET = [
+    "/api/info",
+    "/api/vocabulary",
+    "/api/neighbours",
+    "/api/analogy",
+    "/api/similarity",
+    "/api/vector",
+    "/api/predict/center",
+    "/api/predict/context",
+    "/api/map",
+]
+_NAMES = [
+    "word",
+    "topn",
+    "prefix",
+    "limit",
+    "a",
+    "b",
+    "c",
+    "method",
+    "top",
+    "n",
+    "context",
+    "layer",
+    "restrict_vocab",
+    "x",
+]
 _VALUES = st.one_of(
     st.sampled_from(["king", "queen", "man", "0", "-1", "5", "1e9", "3cosmul", "tsne", "hs", ""]),
     st.text(max_size=30),
-    st.integers(-10**20, 10**20).map(str),
+    st.integers(-(10**20), 10**20).map(str),
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(_GET),
-       params=st.lists(st.tuples(st.sampled_from(_NAMES), _VALUES), max_size=5))  # fmt: skip
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(_GET),
+    params=st.lists(st.tuples(st.sampled_from(_NAMES), _VALUES), max_size=5),
+)
 def test_no_request_gets_a_500(client, path, params):
     response = client.get(path, params=params)
     assert response.status_code in (200, 400, 404), (path, params, response.text)
@@ -471,28 +528,46 @@ def test_no_request_gets_a_500(client, path, params):
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=10)
     | st.sampled_from(["king", "queen", "nope"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["queries", "topn", "positive", "negative", "restrict_vocab"]), inner,
-        max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["queries", "topn", "positive", "negative", "restrict_vocab"]),
+            inner,
+            max_size=3,
+        )
+    ),
     max_leaves=12,
-)  # fmt: skip
+)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(body=_JSON)
 def test_no_batch_body_gets_a_500(client, body):
-    response = client.post("/api/neighbours/batch", content=json.dumps(body),
-                           headers={"content-type": "application/json"})  # fmt: skip
+    response = client.post(
+        "/api/neighbours/batch",
+        content=json.dumps(body),
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code in (200, 400, 404), (body, response.text)
 
 
 def test_model_fuzz_no_500(model_client):
     client, model = model_client
     word = model.wv.index_to_key[3]
-    for params in ({"word": word, "layer": "hs", "topn": 100}, {"context": [word, word]},
-                   {"word": word, "topn": "-5"}, {"context": ""}):  # fmt: skip
+    for params in (
+        {"word": word, "layer": "hs", "topn": 100},
+        {"context": [word, word]},
+        {"word": word, "topn": "-5"},
+        {"context": ""},
+    ):
         for path in ("/api/predict/context", "/api/predict/center"):
             assert client.get(path, params=params).status_code in (200, 400, 404)
 
@@ -552,10 +627,18 @@ def test_open_missing_file(tmp_path):
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("127.8.0.1", True), ("localhost", True), ("::1", True),
-     ("[::1]", True), ("0.0.0.0", False), ("::", False), ("192.168.1.5", False),
-     ("example.org", False)],
-)  # fmt: skip
+    [
+        ("127.0.0.1", True),
+        ("127.8.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("example.org", False),
+    ],
+)
 def test_is_loopback(host, loopback):
     assert is_loopback(host) is loopback
 
@@ -592,3 +675,15 @@ def test_score_is_the_shortest_float32_text(explorer):
         assert np.float32(short) == np.float32(value)
         assert len(repr(short)) <= len(repr(float(np.float32(value))))
         assert not math.isnan(short)
+
+
+def test_every_file_the_page_uses_ships_in_the_package():
+    from w2v.explore.app import STATIC
+
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    used = re.findall(r'(?:src|href)="static/([^"]+)"', page)
+    assert {"vendor/d3.min.js", "explore.js", "explore.css"} <= set(used)
+    for name in used:
+        assert (STATIC / name).is_file(), name
+    assert (STATIC / "vendor" / "d3.LICENSE").is_file()
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page)  # nothing from elsewhere

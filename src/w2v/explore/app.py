@@ -42,12 +42,14 @@ STATIC = Path(__file__).resolve().parent / "static"
 # Same-origin everything: the page loads nothing from elsewhere (no CDN, no fonts), and no
 # other site may frame it.
 _SECURITY_HEADERS = [
-    (b"content-security-policy",
-     b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-     b"form-action 'self'; frame-ancestors 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        b"form-action 'self'; frame-ancestors 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
-]  # fmt: skip
+]
 
 
 class JSON(JSONResponse):
@@ -83,8 +85,9 @@ class _Params:
         if len(request.url.query) > explorer.limits.max_query_chars:
             raise _BadRequest(
                 f"query string of {len(request.url.query)} characters; at most "
-                f"{explorer.limits.max_query_chars} are accepted", 414
-            )  # fmt: skip
+                f"{explorer.limits.max_query_chars} are accepted",
+                414,
+            )
         self.q = request.query_params
         unknown = sorted(set(self.q) - set(names))
         if unknown:
@@ -203,9 +206,13 @@ async def _neighbours_batch(request: Request, ex: Explorer) -> Any:
 async def _analogy(request: Request, ex: Explorer) -> Any:
     p = _Params(request, ["a", "b", "c", "method", "topn"], ex)
     return await _call(
-        ex.analogy, p.word("a"), p.word("b"), p.word("c"),
-        p.get("method", "3cosadd"), p.int("topn", 10),
-    )  # fmt: skip
+        ex.analogy,
+        p.word("a"),
+        p.word("b"),
+        p.word("c"),
+        p.get("method", "3cosadd"),
+        p.int("topn", 10),
+    )
 
 
 async def _similarity(request: Request, ex: Explorer) -> Any:
@@ -285,8 +292,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _internal_error(request: Request, exc: Exception) -> Response:
     # A bug: logged with its traceback on the server, one line to the client.
     logger.error("error answering %s", request.url.path, exc_info=exc)
-    return JSON({"error": f"internal error ({type(exc).__name__}); see the server log"},
-                status_code=500)  # fmt: skip
+    return JSON(
+        {"error": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500
+    )
 
 
 async def _index(request: Request) -> Response:
@@ -306,8 +314,10 @@ def create_app(explorer: Explorer, allowed_hosts: Sequence[str] | None = None) -
         own domain at 127.0.0.1 (DNS rebinding). None accepts any host.
     """
     routes: list[Route | Mount] = [Route("/", _index, methods=["GET"])]
-    routes += [Route(path, _endpoint(explorer, handler), methods=methods)
-               for path, handler, methods in _API]  # fmt: skip
+    routes += [
+        Route(path, _endpoint(explorer, handler), methods=methods)
+        for path, handler, methods in _API
+    ]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     middleware = [Middleware(_SecurityHeaders)]
     if allowed_hosts is not None:

@@ -242,8 +242,7 @@ class Explorer:
 
     def _model_layers(self) -> list[str]:
         p = self._need_model().params
-        return [name for name, on in zip(_LAYERS, (p.softmax, p.hs, p.negative), strict=True)
-                if on]  # fmt: skip
+        return [name for name, on in zip(_LAYERS, (p.softmax, p.hs, p.negative), strict=True) if on]
 
     # ------------------------------------------------------------------ results
 
@@ -266,8 +265,11 @@ class Explorer:
         model = None
         if self.model is not None:
             p = self.model.params
-            params = {f.name: _json_value(getattr(p, f.name))
-                      for f in dataclasses.fields(p) if f.name != "extra"}  # fmt: skip
+            params = {
+                f.name: _json_value(getattr(p, f.name))
+                for f in dataclasses.fields(p)
+                if f.name != "extra"
+            }
             vocab = self.model.vocab
             model = {
                 "params": params,
@@ -371,8 +373,7 @@ class Explorer:
             negative.append(neg)
         if missing:
             raise UnknownWords(missing)
-        results = self.kv.most_similar_batch(positive, negative, topn=topn,
-                                             restrict_vocab=restrict)  # fmt: skip
+        results = self.kv.most_similar_batch(positive, negative, topn=topn, restrict_vocab=restrict)
         return {
             "topn": topn,
             "results": [
@@ -419,8 +420,11 @@ class Explorer:
         self._known([("context", w) for w in words])
         topn, layer = self._topn(topn), self._layer(layer)
         pairs = model.predict_center(words, topn=topn, layer=layer)
-        return {"context": words, "layer": layer or self._model_layers()[0],
-                "predictions": self._entries(pairs, "probability")}  # fmt: skip
+        return {
+            "context": words,
+            "layer": layer or self._model_layers()[0],
+            "predictions": self._entries(pairs, "probability"),
+        }
 
     def predict_context(
         self, word: str, topn: int = 10, layer: str | None = None
@@ -430,8 +434,11 @@ class Explorer:
         (word,) = self._known([("word", word)])
         topn, layer = self._topn(topn), self._layer(layer)
         pairs = model.predict_context(word, topn=topn, layer=layer)
-        return {"word": word, "layer": layer or self._model_layers()[0],
-                "predictions": self._entries(pairs, "probability")}  # fmt: skip
+        return {
+            "word": word,
+            "layer": layer or self._model_layers()[0],
+            "predictions": self._entries(pairs, "probability"),
+        }
 
     def map(
         self,

@@ -51,7 +51,7 @@ def _proto_string(text: str) -> str:
     out = []
     for byte in text.encode("utf-8"):
         char = chr(byte)
-        if char in "\"\\":
+        if char in '"\\':
             out.append("\\" + char)
         elif 0x20 <= byte < 0x7F:
             out.append(char)
@@ -103,7 +103,9 @@ def save_projector(
         raise ParameterError("the projector needs vectors of at least 2 dimensions")
     directory = Path(directory)
     if not directory.parent.is_dir():
-        raise ParameterError(f"cannot write {directory}: directory {directory.parent} does not exist")
+        raise ParameterError(
+            f"cannot write {directory}: directory {directory.parent} does not exist"
+        )
     directory.mkdir(exist_ok=True)
     matrix = vectors.vectors[:n]
     paths = [directory / VECTORS_FILE, directory / METADATA_FILE, directory / CONFIG_FILE]

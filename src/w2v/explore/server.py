@@ -40,8 +40,9 @@ def bind(host: str, port: int) -> socket.socket:
         With a message naming the address, e.g. when the port is taken.
     """
     try:
-        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM,
-                                   flags=socket.AI_PASSIVE)  # fmt: skip
+        infos = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
     except socket.gaierror as exc:
         raise OSError(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})") from None
     family, kind, proto, _, address = infos[0]
@@ -104,11 +105,15 @@ def serve(
     if not is_loopback(host):
         print(
             f"w2v explore: warning: listening on {host}, not loopback: other machines that can "
-            "reach this one can query these vectors (read-only)", file=sys.stderr,
-        )  # fmt: skip
+            "reach this one can query these vectors (read-only)",
+            file=sys.stderr,
+        )
     kv = explorer.kv
-    print(f"w2v explore: {explorer.source} ({len(kv):,} words x {kv.vector_size}) at {url} "
-          "(Ctrl-C to stop)", file=sys.stderr)  # fmt: skip
+    print(
+        f"w2v explore: {explorer.source} ({len(kv):,} words x {kv.vector_size}) at {url} "
+        "(Ctrl-C to stop)",
+        file=sys.stderr,
+    )
     if open_browser:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
     try:
