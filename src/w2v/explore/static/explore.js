@@ -331,13 +331,34 @@
       .text((d) => d.word);
 
     const tooltip = $("tooltip");
+    const widths = labels.nodes().map((node) => node.getComputedTextLength());
     const place = (transform) => {
       const zx = transform.rescaleX(x);
       const zy = transform.rescaleY(y);
       dots.attr("cx", (d) => zx(d.x)).attr("cy", (d) => zy(d.y));
-      labels.attr("x", (d) => zx(d.x) + 8).attr("y", (d) => zy(d.y) + 4);
+      labels.attr("y", (d) => zy(d.y) + 4);
+      // Greedy, in order of importance: each label goes right of its point, else left, and
+      // only where it overlaps no label already placed.
       const shown = budget(transform.k);
-      labels.classed("hidden-label", (d, i) => i >= shown);
+      const kept = [];
+      const free = (box) =>
+        box[2] > 0 && box[0] < width && box[3] > 0 && box[1] < height &&
+        !kept.some((b) => b[0] < box[2] && box[0] < b[2] && b[1] < box[3] && box[1] < b[3]);
+      labels.each(function (d, i) {
+        const px = zx(d.x);
+        const base = zy(d.y) + 4;
+        let side = null;
+        if (i < shown) {
+          const right = [px + 7, base - 10, px + 9 + widths[i], base + 2];
+          const left = [px - 9 - widths[i], base - 10, px - 7, base + 2];
+          side = free(right) ? right : free(left) ? left : null;
+          if (side) kept.push(side);
+        }
+        const onLeft = side !== null && side[2] === px - 7;
+        this.setAttribute("x", onLeft ? px - 8 : px + 8);
+        this.setAttribute("text-anchor", onLeft ? "end" : "start");
+        this.classList.toggle("hidden-label", side === null);
+      });
       tooltip.hidden = true;
     };
     place(d3.zoomIdentity);
