@@ -617,6 +617,17 @@ def test_native_vectors_are_memory_mapped(tmp_path, kv):
     )
 
 
+def test_open_with_a_limit(tmp_path, kv, model_path):
+    from w2v.cli import save_vectors
+
+    path = tmp_path / "v.bin"
+    save_vectors(kv, path, "binary")
+    explorer = Explorer.open(path, fmt="binary", limit=5)
+    assert explorer.kv.index_to_key == kv.index_to_key[:5]
+    with pytest.raises(ParameterError, match="full model"):
+        Explorer.open(model_path, limit=5)
+
+
 def test_open_missing_file(tmp_path):
     with pytest.raises(FormatError, match="no such file"):
         Explorer.open(tmp_path / "missing.bin")

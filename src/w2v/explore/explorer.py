@@ -70,10 +70,21 @@ class Unavailable(W2VError):
     """What was asked needs something this file does not have (e.g. a model for predictions)."""
 
 
-def open_vectors(path: str | os.PathLike[str]) -> tuple[KeyedVectors, Word2Vec | None, str]:
+def open_vectors(
+    path: str | os.PathLike[str], fmt: str | None = None, limit: int | None = None
+) -> tuple[KeyedVectors, Word2Vec | None, str]:
     """Load vectors from any word2vec or native file; a native model also gives the model.
 
     Native files are memory-mapped (copy-on-write), so even large ones open in about a second.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    fmt : {"text", "binary", "native"}, optional
+        Its format (detected when None).
+    limit : int, optional
+        Read only the first `limit` vectors of a vector file (not of a model).
 
     Returns
     -------
@@ -89,13 +100,15 @@ def open_vectors(path: str | os.PathLike[str]) -> tuple[KeyedVectors, Word2Vec |
     path = Path(path)
     if not path.is_file():
         raise FormatError(f"{path}: no such file")
-    fmt = detect_format(path)
+    fmt = fmt or detect_format(path)
     if fmt == "native" and _native_kind(path) == _MODEL_KIND:
+        if limit is not None:
+            raise ParameterError(f"{path} is a full model: it is explored whole (drop the limit)")
         from w2v.word2vec import Word2Vec
 
         model = Word2Vec.load(path)
         return model.wv, model, fmt
-    return load_vectors(path, fmt), None, fmt
+    return load_vectors(path, fmt, limit), None, fmt
 
 
 def _native_kind(path: Path) -> Any:
@@ -168,9 +181,15 @@ class Explorer:
         logger.info("explorer ready in %.2fs", time.perf_counter() - t0)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], limits: Limits | None = None) -> Explorer:
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        fmt: str | None = None,
+        limit: int | None = None,
+        limits: Limits | None = None,
+    ) -> Explorer:
         """An explorer over the vectors (or model) in `path`; see :func:`open_vectors`."""
-        vectors, model, fmt = open_vectors(path)
+        vectors, model, fmt = open_vectors(path, fmt, limit)
         return cls(vectors, model, source=Path(path).name, fmt=fmt, limits=limits)
 
     # ------------------------------------------------------------------ argument checks
