@@ -103,7 +103,7 @@ def start_server(path: Path, port: int) -> tuple[subprocess.Popen, float]:
         if proc.poll() is not None:
             raise SystemExit("the server exited during start-up")
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1, trust_env=False).status_code == 200:
                 return proc, time.perf_counter() - t0
         except httpx.TransportError:
             time.sleep(0.02)
@@ -114,7 +114,7 @@ def start_server(path: Path, port: int) -> tuple[subprocess.Popen, float]:
 
 def sequential(base: str, words: list[str]) -> list[float]:
     latencies = []
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with httpx.Client(base_url=base, timeout=30, trust_env=False) as client:
         for word in words:
             t0 = time.perf_counter()
             r = client.get("/api/neighbours", params={"word": word, "topn": 10})
@@ -127,7 +127,9 @@ async def concurrent(base: str, words: list[str], clients: int, seconds: float):
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=30, limits=limits, trust_env=False
+    ) as client:
         stop = time.perf_counter() + seconds
 
         async def worker(k: int) -> None:
@@ -150,7 +152,7 @@ async def concurrent(base: str, words: list[str], clients: int, seconds: float):
 
 def batched(base: str, words: list[str], size: int) -> tuple[list[float], int]:
     latencies = []
-    with httpx.Client(base_url=base, timeout=60) as client:
+    with httpx.Client(base_url=base, timeout=60, trust_env=False) as client:
         for start in range(0, len(words) - size + 1, size):
             t0 = time.perf_counter()
             r = client.post(
@@ -177,6 +179,7 @@ def page_load(base: str, screenshot: Path | None, repeats: int = 5) -> list[floa
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        "--no-proxy-server",
         f"--user-data-dir={profile}",
         "--window-size=1400,1000",
     ):
@@ -229,7 +232,9 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             mem_start = memory(proc.pid)
-            httpx.get(base + "/api/neighbours", params={"word": words[0]})  # warm connection
+            httpx.get(
+                base + "/api/neighbours", params={"word": words[0]}, trust_env=False
+            )  # warm connection
             cpu = {}
 
             def measured(name, fn, *a):

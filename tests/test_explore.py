@@ -11,6 +11,7 @@ import json
 import lzma
 import math
 import re
+import time
 import warnings
 from pathlib import Path
 
@@ -698,3 +699,38 @@ def test_every_file_the_page_uses_ships_in_the_package():
         assert (STATIC / name).is_file(), name
     assert (STATIC / "vendor" / "d3.LICENSE").is_file()
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page)  # nothing from elsewhere
+
+
+def test_real_server_on_loopback_checks_the_host_header(explorer):
+    import threading
+
+    import httpx
+
+    from w2v.explore.server import make_server
+
+    server, sock, url = make_server(explorer, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(600):
+            if server.started:
+                break
+            time.sleep(0.05)
+        assert url.startswith("http://127.0.0.1:")
+        assert (
+            httpx.get(url + "api/info", timeout=10, trust_env=False).json()["source"] == "toy.txt"
+        )
+        port = url.rsplit(":", 1)[1].strip("/")
+        local = httpx.get(
+            url + "api/info", headers={"host": f"localhost:{port}"}, timeout=10, trust_env=False
+        )
+        assert local.status_code == 200
+        # a page on another domain resolved to 127.0.0.1 (DNS rebinding) is refused
+        rebound = httpx.get(
+            url + "api/info", headers={"host": "evil.example"}, timeout=10, trust_env=False
+        )
+        assert rebound.status_code == 400
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

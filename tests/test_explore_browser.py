@@ -69,6 +69,7 @@ def browser(tmp_path_factory):
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        "--no-proxy-server",
         "--disable-default-apps",
         f"--user-data-dir={profile}",
         "--window-size=1400,1000",
