@@ -176,7 +176,7 @@ def test_text_without_final_newline_and_crlf(tmp_path):
 
 
 def test_large_text_file_spans_chunks(tmp_path, monkeypatch):
-    import w2v.formats as formats
+    import w2v.formats.word2vec_format as formats
 
     monkeypatch.setattr(formats, "_CHUNK_BYTES", 1000)  # many chunks on a small file
     rng = np.random.default_rng(0)
@@ -338,7 +338,7 @@ def test_writer_rejects_unstorable_words(tmp_path):
 
 
 def test_save_is_atomic(tmp_path, vectors, monkeypatch):
-    import w2v.formats as formats
+    import w2v.formats.word2vec_format as formats
 
     path = tmp_path / "v.bin"
     save_word2vec_format(path, WORDS, vectors, binary=True)

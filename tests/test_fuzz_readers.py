@@ -34,7 +34,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import w2v.formats as formats
+import w2v.formats.word2vec_format as formats
 from w2v.errors import FormatError, W2VError
 from w2v.formats import (
     NATIVE_MAGIC,

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 from scipy.linalg import blas
 
-from w2v import formats
+import w2v.formats.word2vec_format as word2vec_format
 from w2v.errors import ParameterError, W2VError
 
 if TYPE_CHECKING:
@@ -658,7 +658,7 @@ class KeyedVectors:
         self, path: str | os.PathLike[str], binary: bool = False, write_header: bool = True
     ) -> None:
         """Write the vectors in word2vec C format; see :func:`w2v.formats.save_word2vec_format`."""
-        formats.save_word2vec_format(
+        word2vec_format.save_word2vec_format(
             path, self.index_to_key, self._vectors, binary=binary, write_header=write_header
         )
 
@@ -675,7 +675,7 @@ class KeyedVectors:
 
         The result has no counts (the format does not store them).
         """
-        words, vectors = formats.load_word2vec_format(
+        words, vectors = word2vec_format.load_word2vec_format(
             path, binary=binary, limit=limit, unicode_errors=unicode_errors, no_header=no_header
         )
         return cls(words, vectors)

@@ -19,7 +19,7 @@ from w2v.callbacks import Callback, Progress
 from w2v.checkpoint import RunState, check_encoded, check_files, corpus_fingerprint
 from w2v.corpus import Corpus, EncodedCorpus, IdSpool
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError, W2VError
-from w2v.formats import save_native
+from w2v.formats.native import save_native
 from w2v.huffman import HuffmanTree
 from w2v.kernels import KernelConfig, make_scratch, thread_private, train_chunk
 from w2v.keyed_vectors import KeyedVectors
@@ -436,7 +436,7 @@ class Word2Vec:
             If ``path`` is not a checkpoint.
         """
         from w2v.errors import FormatError
-        from w2v.formats import load_native
+        from w2v.formats.native import load_native
 
         arrays, meta = load_native(path, mmap=False)
         if "checkpoint" not in meta:
@@ -470,7 +470,7 @@ class Word2Vec:
 
     # ------------------------------------------------------------------------- persistence
     def _native_payload(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        from w2v.formats import encode_words
+        from w2v.formats.native import encode_words
 
         blob, offsets = encode_words(self.vocab.words)
         arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts}
@@ -491,7 +491,7 @@ class Word2Vec:
         Vocabulary with counts, input and output weights, biases, hyperparameters and the loss
         history; the Huffman tree and sampling tables are rebuilt from the counts on load.
         """
-        from w2v.formats import save_native
+        from w2v.formats.native import save_native
 
         if self.vocab is None:
             raise TrainingError("nothing to save: build_vocab() has not been called")
@@ -504,14 +504,14 @@ class Word2Vec:
         With ``mmap`` the weight matrices are memory-mapped copy-on-write: a multi-GB model
         opens at once, and training it further never writes to the file.
         """
-        from w2v.formats import load_native
+        from w2v.formats.native import load_native
 
         arrays, meta = load_native(path, mmap=mmap)
         return cls._from_native(arrays, meta, path)
 
     @classmethod
     def _from_native(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any], path) -> Word2Vec:
-        from w2v.formats import decode_words
+        from w2v.formats.native import decode_words
 
         if meta.get("kind") != "w2v.Word2Vec":
             raise FormatError(f"{path}: not a w2v model file (kind {meta.get('kind')!r})")
