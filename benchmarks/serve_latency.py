@@ -34,6 +34,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from w2v.formats import save_vectors
 from w2v.keyed_vectors import KeyedVectors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,8 +52,6 @@ def make_vectors(n: int, dim: int, seed: int = 0) -> KeyedVectors:
 
 
 def save_native(kv: KeyedVectors, path: Path) -> None:
-    from w2v.cli import save_vectors  # moves to w2v.formats with the CLI restructure
-
     save_vectors(kv, path, "native")
 
 

@@ -20,11 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from w2v.errors import FormatError, ParameterError
+from w2v.errors import ParameterError
 from w2v.explore import Explorer, Limits, Unavailable, UnknownWords
 from w2v.explore import explorer as explorer_module
 from w2v.explore.app import create_app
 from w2v.explore.server import bind, is_loopback
+from w2v.formats import save_vectors
 from w2v.keyed_vectors import KeyedVectors
 from w2v.plot import pca_2d
 from w2v.word2vec import Word2Vec
@@ -593,8 +594,6 @@ def test_explorer_rejects_an_empty_vocabulary():
 
 @pytest.mark.parametrize("fmt", ["text", "binary", "native"])
 def test_open_any_vector_format(tmp_path, kv, fmt):
-    from w2v.cli import save_vectors
-
     path = tmp_path / f"vectors.{fmt}"
     save_vectors(kv, path, fmt)
     explorer = Explorer.open(path)
@@ -608,8 +607,6 @@ def test_open_any_vector_format(tmp_path, kv, fmt):
 
 
 def test_native_vectors_are_memory_mapped(tmp_path, kv):
-    from w2v.cli import save_vectors
-
     path = tmp_path / "v.w2v"
     save_vectors(kv, path, "native")
     explorer = Explorer.open(path)
@@ -619,8 +616,6 @@ def test_native_vectors_are_memory_mapped(tmp_path, kv):
 
 
 def test_open_with_a_limit(tmp_path, kv, model_path):
-    from w2v.cli import save_vectors
-
     path = tmp_path / "v.bin"
     save_vectors(kv, path, "binary")
     explorer = Explorer.open(path, fmt="binary", limit=5)
@@ -630,7 +625,7 @@ def test_open_with_a_limit(tmp_path, kv, model_path):
 
 
 def test_open_missing_file(tmp_path):
-    with pytest.raises(FormatError, match="no such file"):
+    with pytest.raises(FileNotFoundError, match="no such file"):
         Explorer.open(tmp_path / "missing.bin")
 
 
@@ -734,3 +729,72 @@ def test_real_server_on_loopback_checks_the_host_header(explorer):
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+# ------------------------------------------------------------------------ the command
+
+
+def test_cli_explore_passes_its_options(tmp_path, kv, monkeypatch):
+    from w2v import cli
+    from w2v.explore import server
+
+    path = tmp_path / "v.txt"
+    save_vectors(kv, path, "text")
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda explorer, **kw: calls.append((explorer, kw)))
+    argv = ["explore", str(path), "--host", "::1", "--port", "0", "--open", "--limit", "7"]
+    assert cli.main(argv) == 0
+    explorer, options = calls[0]
+    assert options == {"host": "::1", "port": 0, "open_browser": True, "log_level": "warning"}
+    assert len(explorer.kv) == 7 and explorer.source == "v.txt"
+
+
+def test_cli_explore_errors(tmp_path, model_path, capsys):
+    from w2v import cli
+
+    assert cli.main(["explore", str(tmp_path / "missing.bin")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert cli.main(["explore", str(model_path), "--port", "70000"]) == 2
+    assert "65535" in capsys.readouterr().err
+    assert cli.main(["explore", str(model_path), "--limit", "5"]) == 1
+    assert "full model" in capsys.readouterr().err
+
+
+def test_cli_explore_serves_until_interrupted(model_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "w2v", "explore", str(model_path), "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = ""
+        deadline = time.monotonic() + 120
+        while "http://" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            assert line or proc.poll() is None, "w2v explore exited early"
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        assert "model.w2v" in line and "Ctrl-C" in line
+        info = None
+        while info is None and time.monotonic() < deadline:
+            try:
+                info = httpx.get(url + "api/info", timeout=10, trust_env=False).json()
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert info["kind"] == "model"
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=30)[1]
+        assert proc.returncode in (0, 130) and "Traceback" not in rest
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

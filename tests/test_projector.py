@@ -15,7 +15,7 @@ import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format
 
 from w2v.errors import ParameterError
-from w2v.explore.projector import save_projector
+from w2v.formats.projector import save_projector
 from w2v.keyed_vectors import KeyedVectors
 
 
@@ -143,3 +143,27 @@ def test_bad_arguments(tmp_path, kv):
         save_projector(kv, tmp_path / "no" / "such" / "dir")
     with pytest.raises(ParameterError, match="2 dimensions"):
         save_projector(KeyedVectors(["a", "b"], np.ones((2, 1), dtype=np.float32)), tmp_path)
+
+
+def test_convert_to_projector(tmp_path, kv, capsys):
+    from w2v import cli
+    from w2v.formats import save_vectors
+
+    src = tmp_path / "vectors.w2v"
+    save_vectors(kv, src, "native")
+    out = tmp_path / "projector"
+    assert cli.main(["convert", str(src), str(out), "--to", "projector", "--limit", "3"]) == 0
+    assert "wrote 3 vectors of 7 dimensions" in capsys.readouterr().out
+    np.testing.assert_array_equal(read_tensor_tsv(out / "vectors.tsv"), kv.vectors[:3])
+    config = text_format.Parse(
+        (out / "projector_config.pbtxt").read_text("utf-8"), projector_config_class()()
+    )
+    assert config.embeddings[0].tensor_name == "vectors.w2v"
+    # a label the projector cannot hold: one line of error, nothing written
+    bad = KeyedVectors(["ok", "tab\there"], np.ones((2, 3), dtype=np.float32))
+    save_vectors(bad, tmp_path / "bad.w2v", "native")
+    assert (
+        cli.main(["convert", str(tmp_path / "bad.w2v"), str(tmp_path / "p2"), "--to", "projector"])
+        == 1
+    )
+    assert "tab" in capsys.readouterr().err and not (tmp_path / "p2").exists()

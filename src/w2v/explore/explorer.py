@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import errno
 import importlib.util
 import logging
 import os
@@ -23,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from w2v.errors import FormatError, ParameterError, W2VError
+from w2v.errors import ParameterError, W2VError
+from w2v.formats.native import load_native
+from w2v.formats.vector_files import detect_format, load_vectors
 
 if TYPE_CHECKING:
     from w2v.keyed_vectors import KeyedVectors
@@ -94,12 +97,9 @@ def open_vectors(
     fmt : str
         ``"native"``, ``"binary"`` or ``"text"``.
     """
-    # The loaders by format detection; the one place to change when they move to w2v.formats.
-    from w2v.cli import detect_format, load_vectors
-
     path = Path(path)
     if not path.is_file():
-        raise FormatError(f"{path}: no such file")
+        raise FileNotFoundError(errno.ENOENT, "no such file", os.fspath(path))
     fmt = fmt or detect_format(path)
     if fmt == "native" and _native_kind(path) == _MODEL_KIND:
         if limit is not None:
@@ -112,8 +112,6 @@ def open_vectors(
 
 
 def _native_kind(path: Path) -> Any:
-    from w2v.formats import load_native
-
     _, meta = load_native(path, mmap=True)  # maps the arrays without reading them
     return meta.get("kind")
 
