@@ -2,7 +2,7 @@
 
 Measures, side by side in one run:
 
-- start-up: from launching the server process to its first answer (native file, memory-mapped);
+- start-up: from launching ``w2v explore`` to its first answer (native file, memory-mapped);
 - the neighbours endpoint: p50/p99 of single sequential requests, then 32 concurrent clients
   for a fixed time (requests/s, p50/p99); the batched endpoint (32 words per request);
 - the floor: the same queries through ``KeyedVectors.most_similar`` in this process;
@@ -88,15 +88,10 @@ def own_cpu() -> float:
 
 
 def start_server(path: Path, port: int) -> tuple[subprocess.Popen, float]:
-    code = (
-        "import sys; from w2v.explore import Explorer; from w2v.explore.server import serve; "
-        "serve(Explorer.open(sys.argv[1]), port=int(sys.argv[2]))"
-    )
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(path), str(port)], env=env, stderr=subprocess.DEVNULL
-    )
+    command = [sys.executable, "-m", "w2v", "explore", str(path), "--port", str(port), "-q"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/api/info"
     while True:
         if proc.poll() is not None:
@@ -187,7 +182,9 @@ def page_load(base: str, screenshot: Path | None, repeats: int = 5) -> list[floa
     times = []
     try:
         for i in range(repeats):
+            driver.get("about:blank")  # each load a new document, never a fragment change
             t0 = time.perf_counter()
+            # the last load also looks a word up: its neighbours and their map
             driver.get(base + "/#word=w000042" if i == repeats - 1 else base + "/")
             WebDriverWait(driver, 60, poll_frequency=0.01).until(
                 lambda d: d.execute_script("return document.body.dataset.ready")
