@@ -303,8 +303,9 @@ def main() -> None:
     )
     if pages:
         print(
-            f"page load to first map in headless Chromium: first {pages[0]:.2f} s, "
-            f"median of the next {len(pages) - 1}: {statistics.median(pages[1:]):.2f} s"
+            f"page load to the first drawn map in headless Chromium: {pages[0]:.2f} s (first), "
+            f"{statistics.median(pages[1:-1]):.2f} s (median of the next {len(pages) - 2}), "
+            f"{pages[-1]:.2f} s (with a word looked up: neighbours and their map)"
         )
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
