@@ -798,3 +798,16 @@ def test_cli_explore_serves_until_interrupted(model_path):
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+def test_cli_explore_without_the_serve_extra_says_what_to_install(model_path, monkeypatch, capsys):
+    import sys
+
+    from w2v import cli
+
+    for name in ("w2v.explore.server", "w2v.explore.app"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "starlette", None)
+    assert cli.main(["explore", str(model_path)]) == 1
+    assert "pip install 'w2v[serve]'" in capsys.readouterr().err
