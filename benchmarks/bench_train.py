@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = "/work/shared/data/corpus/enwiki2015-part1.text8.txt.xz"
-DEFAULT_EVAL_DIR = "/work/shared/data/eval"
+SHARED_DATA = ROOT.parent / "shared" / "data"  # beside the project root
+DEFAULT_CORPUS = str(SHARED_DATA / "corpus" / "enwiki2015-part1.text8.txt.xz")
+DEFAULT_EVAL_DIR = str(SHARED_DATA / "eval")
 DEFAULT_WORKDIR = ROOT / "benchmarks" / "results"
 LINE_WORDS = 1000  # words per line of the re-cut corpus
 WARMUP_WORDS = 20_000  # words of the tiny corpus used to warm up each child
@@ -642,7 +643,7 @@ def quality(args, corpus: dict[str, Any], report: dict[str, Any]) -> None:
             print("| " + " | ".join(row) + " |")
 
     print(
-        "\nNote: gensim's corpus_file mode gives each worker 1/workers of the file but measures "
+        "\nNote: gensim's corpus_file mode gives each worker its share of the file but measures "
         "its learning-rate progress against the whole corpus, so with 2 workers its rate only "
         "decays halfway through each epoch: it trains at a higher rate than asked. Its "
         "iterator mode (and w2v) decay the rate as specified.\n"

@@ -2,13 +2,15 @@
 
 Usage::
 
-    PYTHONPATH=src python benchmarks/phrases_speed.py [--words 5000000] [--corpus PATH]
+    PYTHONPATH=src python benchmarks/phrases_speed.py [--words 5000000] [--corpus PATH] [--gensim]
 
 Reports three numbers on one core (words per second of CPU time, which stays meaningful on a
 shared machine, and of wall-clock time in brackets): counting unigrams + bigrams over in-memory
 blocks, rewriting (joining the phrases found), and the whole ``Phrases.fit`` +
 ``save_corpus`` from a plain text file on disk. A first small run compiles the numba code
-so it is not timed.
+so it is not timed. ``--gensim`` also times gensim 4.4's ``Phrases`` (same ``min_count=5``,
+``threshold=100``, default scoring) learning from and rewriting the same words, re-cut into
+lines of 1,000 words as for w2v, in the same process.
 """
 
 from __future__ import annotations
@@ -22,16 +24,21 @@ from pathlib import Path
 from w2v.corpus import Corpus
 from w2v.phrases import Phrases, count_ngrams
 
-DEFAULT_CORPUS = "/work/shared/data/corpus/enwiki2015-part1.text8.txt.xz"
+# ../shared/data beside the project root
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = str(ROOT.parent / "shared" / "data" / "corpus" / "enwiki2015-part1.text8.txt.xz")
 
 
 def read_slice(path: str, n_words: int) -> bytes:
-    """The first ``n_words`` words of a text8-style file, as bytes ending with a newline."""
+    """The first ``n_words`` words of a text8-style file, in lines of 1,000 words (as bytes).
+
+    Both systems read these lines, so neither is measured on a line the other never sees.
+    """
     n_bytes = n_words * 7  # text8 words average a little under 6 letters plus a space
     with lzma.open(path, "rb") if path.endswith(".xz") else open(path, "rb") as f:
         data = f.read(n_bytes)
     words = data.split()[:n_words]
-    return b" ".join(words) + b"\n"
+    return b"".join(b" ".join(words[i : i + 1000]) + b"\n" for i in range(0, len(words), 1000))
 
 
 class Timer:
@@ -53,6 +60,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     ap.add_argument("--words", type=int, default=5_000_000)
+    ap.add_argument("--gensim", action="store_true", help="time gensim's Phrases on the same words")
     args = ap.parse_args()
 
     data = read_slice(args.corpus, args.words)
@@ -79,6 +87,23 @@ def main() -> None:
             phrases = Phrases(src, min_count=5, threshold=100)
             phrases.save_corpus(Path(tmp) / "out.txt")
         print(f"fit + save_corpus from disk: {t.rate(n)}")
+    if args.gensim:
+        gensim_phrases(data, n)
+
+
+def gensim_phrases(data: bytes, n: int) -> None:
+    """gensim's Phrases on the same lines, already in memory (as w2v's count is)."""
+    from gensim.models.phrases import Phrases as GensimPhrases
+
+    lines = [line.decode().split() for line in data.splitlines()]
+    with Timer() as t:
+        model = GensimPhrases(lines, min_count=5, threshold=100)
+    print(f"gensim count (fit):           {t.rate(n)}")
+    frozen = model.freeze()
+    with Timer() as t:
+        out = sum(len(s) for s in frozen[lines])
+    found = len(frozen.phrasegrams)
+    print(f"gensim rewrite ({found:,} phrases): {t.rate(n)}, {out:,} tokens")
 
 
 if __name__ == "__main__":

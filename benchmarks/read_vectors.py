@@ -1,10 +1,12 @@
 """Time reading and writing word2vec files (default: binary, 1M words x 300 dims, ~1.2 GB).
 
 Usage: PYTHONPATH=src python benchmarks/read_vectors.py [--words N] [--dim D] [--dir DIR]
-       [--text | --text-only] [--repeat R]
+       [--text | --text-only] [--repeat R] [--gensim]
 The file is written to --dir (default: the system temp directory) and removed afterwards.
 Each format is written and read --repeat times; every time is printed (the machine may be
-shared, so look at the spread, not one number).
+shared, so look at the spread, not one number). Beside each read, a plain ``f.read()`` of
+the same file (the floor); with ``--gensim``, gensim 4.4 writes and reads the same vectors
+in the same round, so the two compare under the same load.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def main() -> None:
     parser.add_argument("--text", action="store_true", help="also time the text format")
     parser.add_argument("--text-only", action="store_true", help="time only the text format")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--gensim", action="store_true", help="time gensim on the same file")
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -49,14 +52,41 @@ def main() -> None:
             got_words, got = load_word2vec_format(path, binary=binary)
             read = time.perf_counter() - start
             assert got_words == words and np.array_equal(got, vectors)
+            start = time.perf_counter()
+            with open(path, "rb") as f:
+                f.read()
+            plain = time.perf_counter() - start
             print(
                 f"{name}: {args.words} x {args.dim}, {size:.0f} MB: "
                 f"write {write:.2f} s ({size / write:.0f} MB/s), "
-                f"read {read:.2f} s ({size / read:.0f} MB/s, file in page cache)"
+                f"read {read:.2f} s ({size / read:.0f} MB/s, file in page cache; "
+                f"f.read() {plain:.2f} s)"
             )
+            if args.gensim:
+                gensim_round(path, binary, words, vectors, name)
         finally:
             if os.path.exists(path):
                 os.remove(path)
+
+
+def gensim_round(path: str, binary: bool, words: list[str], vectors: np.ndarray, name: str) -> None:
+    """gensim 4.4 writing and reading the same vectors (the file at ``path`` is replaced)."""
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vectors.shape[1])
+    kv.add_vectors(words, vectors)
+    start = time.perf_counter()
+    kv.save_word2vec_format(path, binary=binary)
+    write = time.perf_counter() - start
+    size = os.path.getsize(path) / 1e6  # binary: no newline after each vector
+    start = time.perf_counter()
+    got = KeyedVectors.load_word2vec_format(path, binary=binary)
+    read = time.perf_counter() - start
+    assert got.index_to_key == words and np.array_equal(got.vectors, vectors)
+    print(
+        f"{name} (gensim): write {write:.2f} s ({size / write:.0f} MB/s), "
+        f"read {read:.2f} s ({size / read:.0f} MB/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import w2v.corpus as corpus_module
-from test_cli import call, one_line_error
+from helpers import call, one_line_error
 from w2v.corpus import Corpus, EncodedCorpus
 from w2v.errors import CorpusError, ParameterError
 from w2v.vocabulary import Vocabulary
@@ -119,8 +119,8 @@ def _slow_blocks(monkeypatch, action):
     original = Corpus._clean
     done = set()
 
-    def clean(self, data, path, offset):
-        out = original(self, data, path, offset)
+    def clean(self, data, path, *rest):
+        out = original(self, data, path, *rest)
         if path not in done:
             done.add(path)
             action(path)

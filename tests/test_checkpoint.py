@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,21 +13,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import real_words
+from helpers import call, one_line_error, subprocess_env
 from w2v.callbacks import Callback
 from w2v.checkpoint import RunState
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError
 from w2v.formats import load_native
 from w2v.word2vec import Word2Vec, chunk_ids
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 # 1 worker: the run is reproducible bit for bit, so a resumed run must equal a straight one
 EXACT = dict(sg=1, hs=1, negative=3, vector_size=16, min_count=5, epochs=3, workers=1,
              seed=7, sample=1e-3)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def corpus_file(tmp_path_factory) -> Path:
+def corpus_file(tmp_path_factory, real_words) -> Path:
     """150k real words, 100 per line: 3 chunks per epoch."""
     words = real_words(150_000)
     path = tmp_path_factory.mktemp("ckpt") / "corpus.txt"
@@ -42,12 +40,6 @@ def straight(corpus_file) -> Word2Vec:
     return Word2Vec(corpus_file, **EXACT)
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return env
-
-
 def _script(tmp_path: Path, body: str) -> subprocess.Popen:
     """Run ``body`` in a fresh Python with a ``Hook`` callback class that prints events."""
     head = textwrap.dedent("""\
@@ -57,8 +49,9 @@ def _script(tmp_path: Path, body: str) -> subprocess.Popen:
 
         class Hook(Callback):
             def __init__(self, sleep_at=None):
-                self.n, self.sleep_at = 0, sleep_at
+                self.n, self.sleep_at, self.words = 0, sleep_at, 0
             def on_progress(self, model, progress):
+                self.words = progress.words
                 print("PROGRESS", flush=True)
             def on_checkpoint(self, model, path):
                 self.n += 1
@@ -69,7 +62,7 @@ def _script(tmp_path: Path, body: str) -> subprocess.Popen:
     path = tmp_path / "job.py"
     path.write_text(head + textwrap.dedent(body))
     return subprocess.Popen([sys.executable, str(path)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env())  # fmt: skip
+                            stderr=subprocess.PIPE, text=True, env=subprocess_env())  # fmt: skip
 
 
 def _wait_for(proc: subprocess.Popen, prefix: str, count: int = 1, timeout: float = 120) -> None:
@@ -95,6 +88,7 @@ def _assert_same_model(a: Word2Vec, b: Word2Vec) -> None:
     assert [h.words for h in a.epoch_history] == [h.words for h in b.epoch_history]
 
 
+@pytest.mark.slow
 def test_sigkill_right_after_a_checkpoint_then_resume_is_exact(corpus_file, straight, tmp_path):
     ckpt = tmp_path / "ckpt.w2v"
     proc = _script(
@@ -120,6 +114,7 @@ def test_sigkill_right_after_a_checkpoint_then_resume_is_exact(corpus_file, stra
     _assert_same_model(again, straight)
 
 
+@pytest.mark.slow
 def test_sigkill_while_two_workers_train_then_resume_trains_every_word(corpus_file, tmp_path):
     kw = dict(EXACT, workers=2, epochs=6)
     ckpt = tmp_path / "ckpt.w2v"
@@ -191,36 +186,46 @@ def test_resume_refuses_a_different_corpus(corpus_file, tmp_path):
         Word2Vec.resume(tmp_path / "plain.w2v", corpus_file)
 
 
-def test_ctrl_c_stops_workers_within_a_second_and_checkpoints(corpus_file, tmp_path):
+@pytest.mark.slow
+def test_ctrl_c_stops_workers_after_their_chunk_and_checkpoints(corpus_file, tmp_path):
     ckpt = tmp_path / "ckpt.w2v"
     proc = _script(
         tmp_path,
         f"""
+        import signal
         import numpy as np
+        hook, at_signal = Hook(), []
+
+        def interrupted(signum, frame):  # note how far training was, then the usual Ctrl-C
+            at_signal.append(hook.words)
+            signal.default_int_handler(signum, frame)
+
+        signal.signal(signal.SIGINT, interrupted)
         model = Word2Vec(**{dict(EXACT, epochs=500, workers=2)!r})
         model.build_vocab({str(corpus_file)!r})
         try:
             model.train({str(corpus_file)!r}, checkpoint={str(ckpt)!r}, report_delay=0.1,
-                        callbacks=[Hook()])
+                        callbacks=[hook])
         except KeyboardInterrupt:
-            stopped = time.time()
             ok = all(np.isfinite(w).all() for w in model._weights())
             near = model.wv.most_similar("king", topn=3)
-            print(json.dumps({{"stopped": stopped, "finite": bool(ok), "near": len(near),
-                              "epochs": model.epochs_trained,
+            print(json.dumps({{"at_signal": at_signal[0], "finite": bool(ok),
+                              "near": len(near), "epochs": model.epochs_trained,
                               "history": len(model.loss_history)}}), flush=True)
     """,
     )
     _wait_for(proc, "PROGRESS", count=3)
-    sent = time.time()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     report = json.loads(out.strip().splitlines()[-1])
-    # includes writing the final checkpoint of this small model
-    assert report["stopped"] - sent < 1.0, report["stopped"] - sent
     assert report["finite"] and report["near"] == 3
     assert report["epochs"] == report["history"]
     state = RunState.from_meta(load_native(ckpt)[1]["checkpoint"], ckpt)
+    # Workers stop after the chunk under way: after the last progress report before the
+    # signal, at most 2 chunks under way and 2 finished since that report (chunks of at most
+    # 65,536 ids) train, of 500 epochs x 150k words. Counted in words, not seconds: wall time
+    # on a shared machine proves nothing.
+    assert 0 < sum(state.words) - report["at_signal"] <= 4 * 65_536, report
     assert 0 < state.next_job < len(state.loss) * 3
     assert sum(state.chunks_done) == state.next_job  # no chunk half-applied or lost
 
@@ -234,30 +239,32 @@ def test_chunks_stay_short_for_expensive_layers():
     assert 64 <= small < 1000
 
 
-def test_a_softmax_chunk_takes_well_under_a_second():
-    # the costliest layer at a vocabulary large enough to matter
+def test_a_softmax_run_is_cut_into_small_chunks():
+    # The costliest layer at a vocabulary large enough to matter: chunks are sized from the
+    # layer's cost (chunk_ids), so that stopping and checkpoints never wait long for one.
+    # Checked by the words each chunk trains; its seconds are a benchmark's business.
     words = [f"w{i}" for i in range(2000)]
     rng = np.random.default_rng(0)
     sentences = [list(rng.choice(words, 100)) for _ in range(40)]
-    times = []
+    chunk_words = []
     import w2v.word2vec as module
 
     original = module.train_chunk
 
-    def timed(*args):
-        t = time.perf_counter()
+    def counted(*args):
         out = original(*args)
-        times.append(time.perf_counter() - t)
+        chunk_words.append(out[2])  # (loss, predictions, words read)
         return out
 
     model = Word2Vec(sg=1, softmax=1, negative=0, min_count=1, epochs=1, workers=1)
     model.build_vocab(sentences)
-    module.train_chunk, saved = timed, module.train_chunk
+    module.train_chunk, saved = counted, module.train_chunk
     try:
         model.train(sentences)
     finally:
         module.train_chunk = saved
-    assert len(times) > 3 and max(times[1:]) < 0.5, times  # first call may compile
+    assert sum(chunk_words) == 4000
+    assert len(chunk_words) > 3 and max(chunk_words) <= 4000 / 4, chunk_words
 
 
 @pytest.mark.parametrize(
@@ -301,12 +308,13 @@ def test_divergence_leaves_finite_weights_and_history(alpha, layer, tmp_path):
 
 
 # ------------------------------------------------------------------------ command line
+@pytest.mark.slow
 def test_cli_ctrl_c_writes_a_checkpoint_and_says_how_to_resume(corpus_file, tmp_path):
     ckpt, out = tmp_path / "ckpt.w2v", tmp_path / "v.txt"
     proc = subprocess.Popen(
         [sys.executable, "-m", "w2v", "train", corpus_file, "-o", out, "--epochs", "2000",
          "--workers", "2", "--checkpoint", ckpt, "--save-vocab", tmp_path / "vocab.txt"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(),
     )  # fmt: skip
     deadline = time.time() + 60
     while not (tmp_path / "vocab.txt").exists() and time.time() < deadline:
@@ -324,7 +332,6 @@ def test_cli_ctrl_c_writes_a_checkpoint_and_says_how_to_resume(corpus_file, tmp_
 
 
 def test_cli_resume_finishes_the_run_exactly(corpus_file, straight, tmp_path, capsys):
-    from test_cli import call, one_line_error
     from w2v.formats import load_word2vec_format
 
     ckpt = tmp_path / "ckpt.w2v"

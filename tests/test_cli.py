@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import lzma
 import os
 import re
@@ -16,18 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import SRC, call, one_line_error, subprocess_env
 from w2v.cli import parse_word2vec_c
-
-SRC = Path(__file__).resolve().parents[1] / "src"
-SAMPLE = SRC / "w2v" / "data" / "sample.txt.xz"
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p] + [str(SRC)]
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env.pop("W2V_DEMO_QUICK", None)
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +30,7 @@ def w2v() -> list[str]:
         if python and os.path.exists(python):
             where = subprocess.run(
                 [python, "-c", "import w2v, os; print(os.path.realpath(w2v.__file__))"],
-                capture_output=True, text=True, env=_env(),
+                capture_output=True, text=True, env=subprocess_env(),
             )  # fmt: skip
             if where.returncode == 0 and where.stdout.strip().startswith(str(SRC.resolve())):
                 return [exe]
@@ -50,51 +39,18 @@ def w2v() -> list[str]:
 
 def run(w2v: list[str], *args: object, stdin: str | None = None, cwd: Path | None = None):
     return subprocess.run(
-        [*w2v, *map(str, args)], capture_output=True, text=True, input=stdin, env=_env(),
+        [*w2v, *map(str, args)], capture_output=True, text=True, input=stdin, env=subprocess_env(),
         cwd=cwd, timeout=300,
     )  # fmt: skip
 
 
-class InProcess:
-    """Result of :func:`call`: the same fields as a CompletedProcess."""
-
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
-def call(capsys, *args: object) -> InProcess:
-    """``w2v.cli.main`` in this process: the same code path minus interpreter start-up, for
-    the many error cases (each command also runs at least once as a real process)."""
-    from w2v.cli import main
-
-    capsys.readouterr()
-    log = logging.getLogger("w2v")
-    saved = (list(log.handlers), log.level, log.propagate)
-    try:
-        rc = main([str(a) for a in args])
-    finally:  # leave logging as other tests expect it
-        log.handlers[:], log.level, log.propagate = saved
-    out = capsys.readouterr()
-    return InProcess(rc, out.out, out.err)
-
-
-def one_line_error(proc) -> str:
-    """The error message: exactly one ``w2v: error:`` line, last on stderr, no traceback
-    (informational log lines may come before it)."""
-    lines = proc.stderr.strip().splitlines()
-    errors = [line for line in lines if "error" in line.lower()]
-    assert len(errors) == 1 and lines[-1] == errors[0], proc.stderr
-    assert errors[0].startswith("w2v: error: "), proc.stderr
-    assert "Traceback" not in proc.stderr
-    return errors[0]
-
-
 @pytest.fixture(scope="session")
-def corpus(tmp_path_factory) -> Path:
+def corpus(tmp_path_factory, bundled_data) -> Path:
     """About 100k words of the bundled Wikipedia sample, one paragraph per line."""
     path = tmp_path_factory.mktemp("corpus") / "wiki100k.txt"
+    sample = bundled_data / "sample.txt.xz"
     n = 0
-    with lzma.open(SAMPLE, "rt", encoding="utf-8") as f, open(path, "w") as out:
+    with lzma.open(sample, "rt", encoding="utf-8") as f, open(path, "w") as out:
         for line in f:
             out.write(line)
             n += len(line.split())
@@ -125,6 +81,7 @@ def table_words(stdout: str) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- train
+@pytest.mark.slow
 def test_train_writes_binary_that_gensim_reads(trained):
     from gensim.models import KeyedVectors as GensimKV
 
@@ -141,6 +98,7 @@ def test_train_writes_binary_that_gensim_reads(trained):
     assert not list(d.glob(".*.tmp"))  # atomic writes leave no temporary file
 
 
+@pytest.mark.slow
 def test_word2vec_c_script_runs_unchanged(w2v, corpus, tmp_path):
     from gensim.models import KeyedVectors as GensimKV
 
@@ -190,12 +148,13 @@ def test_train_usage_and_failure_exits(w2v, corpus, tmp_path, capsys):
     assert proc.returncode == 1 and "Traceback" in proc.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_training_cleanly(w2v, corpus, tmp_path):
     out = tmp_path / "v.txt"
     proc = subprocess.Popen(
         [*w2v, "train", corpus, "-o", out, "--epochs", "2000", "--workers", "1",
          "--save-vocab", tmp_path / "vocab.txt"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(),
     )  # fmt: skip
     deadline = time.time() + 60
     while not (tmp_path / "vocab.txt").exists() and time.time() < deadline:
@@ -210,6 +169,7 @@ def test_ctrl_c_stops_training_cleanly(w2v, corpus, tmp_path):
 
 
 # ------------------------------------------------------------------------- queries
+@pytest.mark.slow
 def test_similar_prints_vocabulary_words(w2v, trained, capsys):
     d, _ = trained
     words = set(vocab_words(d / "vocab.txt"))
@@ -222,6 +182,7 @@ def test_similar_prints_vocabulary_words(w2v, trained, capsys):
     assert "notaword123" in one_line_error(proc)
 
 
+@pytest.mark.slow
 def test_analogy_and_interactive_modes(w2v, trained, capsys):
     d, _ = trained
     words = set(vocab_words(d / "vocab.txt"))
@@ -245,6 +206,7 @@ def test_analogy_and_interactive_modes(w2v, trained, capsys):
 
 
 # --------------------------------------------------------------- convert / evaluate
+@pytest.mark.slow
 def test_convert_round_trip(w2v, trained, tmp_path, capsys):
     from gensim.models import KeyedVectors as GensimKV
 
@@ -272,7 +234,8 @@ def test_convert_round_trip(w2v, trained, tmp_path, capsys):
     assert "bad.txt" in one_line_error(proc)
 
 
-def test_evaluate_bundled_and_given_files(w2v, trained, capsys):
+@pytest.mark.slow
+def test_evaluate_bundled_and_given_files(w2v, trained, bundled_data, capsys):
     d, _ = trained
     proc = run(w2v, "evaluate", d / "vectors.bin", "-q")
     assert proc.returncode == 0, proc.stderr
@@ -281,7 +244,7 @@ def test_evaluate_bundled_and_given_files(w2v, trained, capsys):
     assert total and int(total.group(3)) + int(total.group(4)) == 19544
     ws = re.search(r"^wordsim353.tsv\s+353\s+(\d+)\s+(-?\d\.\d+)", proc.stdout, re.M)
     assert ws and -1 <= float(ws.group(2)) <= 1
-    pairs = SRC / "w2v" / "data" / "wordsim353.tsv"
+    pairs = bundled_data / "wordsim353.tsv"
     proc = call(capsys, "evaluate", d / "vectors.bin", "--pairs", pairs, "-q")
     assert proc.returncode == 0 and "questions-words" not in proc.stdout
     proc = call(capsys, "evaluate", d / "vectors.bin", "--analogies", d / "nope.txt")
@@ -290,6 +253,7 @@ def test_evaluate_bundled_and_given_files(w2v, trained, capsys):
 
 
 # -------------------------------------------------------------- phrases / plot / demo
+@pytest.mark.slow
 def test_phrases_command_joins_planted_bigram(w2v, tmp_path):
     rng = np.random.default_rng(0)
     vocab = [f"w{i}" for i in range(150)]
@@ -310,6 +274,7 @@ def test_phrases_command_joins_planted_bigram(w2v, tmp_path):
     assert "new_york" in proc.stdout
 
 
+@pytest.mark.slow
 def test_plot_png_has_requested_size(w2v, trained, tmp_path, capsys):
     import matplotlib.image as mpimg
 
@@ -327,6 +292,7 @@ def test_plot_png_has_requested_size(w2v, trained, tmp_path, capsys):
     assert proc.returncode == 2
 
 
+@pytest.mark.slow
 def test_demo_quick_prints_real_neighbours(w2v, tmp_path):
     out = tmp_path / "demo.txt"
     proc = run(w2v, "demo", "--quick", "-o", out, "--workers", 2)
@@ -339,16 +305,12 @@ def test_demo_quick_prints_real_neighbours(w2v, tmp_path):
     assert "Google analogies" in proc.stdout and "WordSim-353" in proc.stdout
 
 
+@pytest.mark.slow
 def test_model_save_and_plot_loss(w2v, corpus, tmp_path):
-    from w2v.word2vec import Word2Vec
-
     model = tmp_path / "model.w2v"
     args = ["train", corpus, "-o", tmp_path / "v.txt", "--model", model, "--epochs", 2,
             "--vector-size", 16, "-q"]  # fmt: skip
     proc = run(w2v, *args)
-    if not hasattr(Word2Vec, "save"):
-        assert proc.returncode == 1 and "Word2Vec.save" in one_line_error(proc)
-        pytest.skip("Word2Vec.save/load not available yet")
     assert proc.returncode == 0, proc.stderr
     png = tmp_path / "loss.png"
     proc = run(w2v, "plot-loss", model, "-o", png, "--size", "300x200", "-q")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import lzma
 from pathlib import Path
 
 import numpy as np
@@ -15,27 +14,24 @@ from w2v.errors import FormatError, ParameterError, W2VError
 from w2v.evaluation import evaluate_word_analogies, evaluate_word_pairs
 from w2v.keyed_vectors import KeyedVectors
 
-EVAL = Path("/work/shared/data/eval")
-QUESTIONS = EVAL / "questions-words.txt"
-CORPUS = Path("/work/shared/data/corpus/enwiki2015-part1.text8.txt.xz")
-PAIR_FILES = sorted(
-    p for p in EVAL.glob("*") if p.suffix in (".txt", ".tsv") and "questions" not in p.name
-)
 
-pytestmark = pytest.mark.skipif(not QUESTIONS.exists(), reason="shared eval data not available")
-
-
-def to_gensim(kv: KeyedVectors) -> GensimKV:
-    g = GensimKV(kv.vector_size)
-    g.add_vectors(kv.index_to_key, kv.vectors)
+def to_gensim(kv: KeyedVectors, dtype: type = np.float32) -> GensimKV:
+    g = GensimKV(kv.vector_size, dtype=dtype)
+    g.add_vectors(kv.index_to_key, kv.vectors.astype(dtype))
     return g
 
 
 @pytest.fixture(scope="module")
-def random_kv() -> KeyedVectors:
+def questions(data_file) -> Path:
+    """The Google analogy set (19,544 questions, bundled)."""
+    return data_file("questions-words.txt")
+
+
+@pytest.fixture(scope="module")
+def random_kv(questions) -> KeyedVectors:
     """Random vectors over the analogy vocabulary, with mixed-case variants of each word."""
     words, seen = [], set()
-    for line in QUESTIONS.read_text().splitlines():
+    for line in questions.read_text().splitlines():
         if line.startswith(":"):
             continue
         for w in line.split():
@@ -49,12 +45,9 @@ def random_kv() -> KeyedVectors:
 
 
 @pytest.fixture(scope="module")
-def trained() -> tuple[KeyedVectors, GensimKV]:
+def trained(real_words) -> tuple[KeyedVectors, GensimKV]:
     """Vectors trained by gensim on the first ~1M words of the shared corpus (a few seconds)."""
-    if not CORPUS.exists():
-        pytest.skip("shared corpus not available")
-    with lzma.open(CORPUS, "rt", encoding="ascii") as fh:
-        tokens = fh.read(6_000_000).split()[:-1]
+    tokens = real_words(1_006_996)  # the whole words of its first 6 MB
     sentences = [tokens[i : i + 1000] for i in range(0, len(tokens), 1000)]
     model = Word2Vec(sentences, vector_size=32, min_count=5, workers=1, epochs=1, seed=1)
     g = model.wv
@@ -78,37 +71,37 @@ def assert_same_as_gensim(ours, gensim_result) -> None:
 @pytest.mark.parametrize(
     ("restrict", "case_insensitive"), [(300000, True), (300000, False), (600, True)]
 )
-def test_analogies_equal_gensim_random_vectors(random_kv, restrict, case_insensitive):
+def test_analogies_equal_gensim_random_vectors(random_kv, restrict, case_insensitive, questions):
     ours = evaluate_word_analogies(
-        random_kv, QUESTIONS, restrict_vocab=restrict, case_insensitive=case_insensitive
+        random_kv, questions, restrict_vocab=restrict, case_insensitive=case_insensitive
     )
     theirs = to_gensim(random_kv).evaluate_word_analogies(
-        str(QUESTIONS), restrict_vocab=restrict, case_insensitive=case_insensitive
+        str(questions), restrict_vocab=restrict, case_insensitive=case_insensitive
     )
     assert_same_as_gensim(ours, theirs)
     assert ours.total.n_questions == 19544
 
 
-def test_analogies_equal_gensim_trained_vectors(trained):
+def test_analogies_equal_gensim_trained_vectors(trained, questions):
     kv, g = trained
-    ours = evaluate_word_analogies(kv, QUESTIONS, restrict_vocab=4000)
-    theirs = g.evaluate_word_analogies(str(QUESTIONS), restrict_vocab=4000)
+    ours = evaluate_word_analogies(kv, questions, restrict_vocab=4000)
+    theirs = g.evaluate_word_analogies(str(questions), restrict_vocab=4000)
     assert_same_as_gensim(ours, theirs)
     assert ours.total.n_correct > 0  # real vectors solve some questions: the test has teeth
     assert ours.total.n_seen + ours.total.skipped == 19544
 
 
-def test_analogies_dummy4unknown_equals_gensim(random_kv):
-    ours = evaluate_word_analogies(random_kv, QUESTIONS, restrict_vocab=600, dummy4unknown=True)
+def test_analogies_dummy4unknown_equals_gensim(random_kv, questions):
+    ours = evaluate_word_analogies(random_kv, questions, restrict_vocab=600, dummy4unknown=True)
     theirs = to_gensim(random_kv).evaluate_word_analogies(
-        str(QUESTIONS), restrict_vocab=600, dummy4unknown=True
+        str(questions), restrict_vocab=600, dummy4unknown=True
     )
     assert_same_as_gensim(ours, theirs)
     assert ours.total.skipped == 0 and ours.total.n_seen == 19544
 
 
-def test_analogy_sections_and_split(random_kv):
-    result = evaluate_word_analogies(random_kv, QUESTIONS)
+def test_analogy_sections_and_split(random_kv, questions):
+    result = evaluate_word_analogies(random_kv, questions)
     assert len(result.sections) == 14
     assert result.sections[0].name == "capital-common-countries"
     assert result.semantic.n_questions == 8869 and result.syntactic.n_questions == 10675
@@ -118,14 +111,14 @@ def test_analogy_sections_and_split(random_kv):
     assert "Total accuracy" in result.summary()
 
 
-def test_blocking_and_ties_do_not_change_answers(random_kv, monkeypatch):
+def test_blocking_and_ties_do_not_change_answers(random_kv, monkeypatch, questions):
     # Duplicate some vectors so exact ties occur; answers must not depend on the block size.
     vectors = random_kv.vectors.copy()
     vectors[1::50] = vectors[0::50][: len(vectors[1::50])]
     kv = KeyedVectors(random_kv.index_to_key, vectors)
-    expected = evaluate_word_analogies(kv, QUESTIONS, restrict_vocab=800)
+    expected = evaluate_word_analogies(kv, questions, restrict_vocab=800)
     monkeypatch.setattr(evaluation, "_BLOCK_ELEMENTS", 800 * 37)  # 37 questions per block
-    again = evaluate_word_analogies(kv, QUESTIONS, restrict_vocab=800)
+    again = evaluate_word_analogies(kv, questions, restrict_vocab=800)
     assert again.to_gensim() == expected.to_gensim()
 
 
@@ -151,10 +144,10 @@ def reference_answers(kv: KeyedVectors, path: Path, restrict: int, method: str) 
 
 
 @pytest.mark.parametrize("method", ["3cosadd", "3cosmul"])
-def test_batched_equals_one_query_per_question(trained, method):
+def test_batched_equals_one_query_per_question(trained, method, questions):
     kv, _ = trained
-    result = evaluate_word_analogies(kv, QUESTIONS, restrict_vocab=1000, method=method)
-    expected = reference_answers(kv, QUESTIONS, 1000, method)
+    result = evaluate_word_analogies(kv, questions, restrict_vocab=1000, method=method)
+    expected = reference_answers(kv, questions, 1000, method)
     assert result.total.n_seen == len(expected)
     assert result.total.n_correct == sum(expected)
 
@@ -194,11 +187,24 @@ def test_analogy_file_errors(random_kv, tmp_path):
 # ------------------------------------------------------------------ word pairs
 
 
-@pytest.mark.parametrize("path", PAIR_FILES, ids=lambda p: p.name)
-def test_word_pairs_equal_gensim(trained, path):
+@pytest.fixture(scope="module")
+def trained_float64(trained) -> GensimKV:
+    """gensim over float64 copies of the trained vectors: its cosines are then exact to ~1e-16.
+
+    Spearman's rho is a function of ranks, and float32 cosines (gensim's, ~1e-7 off) can tie
+    or swap pairs whose true similarities differ by less (EN-MTurk-771 has such a pair);
+    ours are computed in float64, so the rank statistic is compared with gensim's procedure
+    run in float64 on the same vectors.
+    """
+    return to_gensim(trained[0], np.float64)
+
+
+def test_word_pairs_equal_gensim(trained, trained_float64, pair_file):
+    path = pair_file
     kv, g = trained
     ours = evaluate_word_pairs(kv, path)
-    (pearson, pearson_p), (spearman, spearman_p), oov = g.evaluate_word_pairs(str(path))
+    (pearson, pearson_p), _, oov = g.evaluate_word_pairs(str(path))
+    _, (spearman, spearman_p), _ = trained_float64.evaluate_word_pairs(str(path))
     assert ours.pearson == pytest.approx(pearson, abs=1e-6)
     assert ours.spearman == pytest.approx(spearman, abs=1e-6)
     assert ours.pearson_pvalue == pytest.approx(pearson_p, rel=1e-4, abs=1e-12)
@@ -209,15 +215,39 @@ def test_word_pairs_equal_gensim(trained, path):
     assert ours.to_gensim()[2] == pytest.approx(oov)
 
 
-def test_word_pairs_dummy4unknown_and_restrict_equal_gensim(trained):
+def test_word_pairs_dummy4unknown_and_restrict_equal_gensim(trained, trained_float64, data_file):
     kv, g = trained
-    path = EVAL / "wordsim353.tsv"
+    path = data_file("wordsim353.tsv")
     for kwargs in ({"dummy4unknown": True}, {"restrict_vocab": 3000}, {"case_insensitive": False}):
         ours = evaluate_word_pairs(kv, path, **kwargs)
         theirs = g.evaluate_word_pairs(str(path), **kwargs)
-        assert ours.spearman == pytest.approx(theirs[1][0], abs=1e-6), kwargs
+        ranks = trained_float64.evaluate_word_pairs(str(path), **kwargs)  # see trained_float64
+        assert ours.spearman == pytest.approx(ranks[1][0], abs=1e-6), kwargs
         assert ours.pearson == pytest.approx(theirs[0][0], abs=1e-6), kwargs
         assert 100 * ours.oov_ratio == pytest.approx(theirs[2]), kwargs
+
+
+def test_word_pair_ranks_are_exact_where_float32_ties(tmp_path):
+    # Vectors within 1e-3 of one direction: their cosines differ from 1 by ~1e-7, where float32
+    # has only a few distinct values, so float32 cosines tie many pairs. With the human scores
+    # set to the exact cosines, the exact ranks give rho = 1; ties or swaps give less.
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal(32)
+    vectors = (base + 1e-3 * rng.standard_normal((60, 32))).astype(np.float32)
+    kv = KeyedVectors([f"w{i}" for i in range(60)], vectors)
+    pairs = rng.choice(60, size=(200, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    v = vectors.astype(np.float64)
+    unit = v / np.sqrt((v * v).sum(axis=1, keepdims=True))
+    exact = (unit[pairs[:, 0]] * unit[pairs[:, 1]]).sum(axis=1)
+    f32 = (kv.get_normed_vectors()[pairs[:, 0]] * kv.get_normed_vectors()[pairs[:, 1]]).sum(1)
+    assert len(np.unique(f32)) < len(np.unique(exact))  # float32 does tie distinct pairs here
+    path = tmp_path / "pairs.txt"
+    lines = [f"w{a}\tw{b}\t{float(s)!r}\n" for (a, b), s in zip(pairs, exact, strict=True)]
+    path.write_text("".join(lines))
+    result = evaluate_word_pairs(kv, path)
+    assert result.spearman == pytest.approx(1.0, abs=1e-12)
+    assert result.pearson == pytest.approx(1.0, abs=1e-9)
 
 
 def test_word_pairs_formats_and_errors(tmp_path):
@@ -240,9 +270,9 @@ def test_word_pairs_formats_and_errors(tmp_path):
         evaluate_word_pairs(kv, path)
 
 
-def test_kv_methods_delegate(random_kv):
-    result = random_kv.evaluate_word_analogies(QUESTIONS, restrict_vocab=600)
+def test_kv_methods_delegate(random_kv, questions):
+    result = random_kv.evaluate_word_analogies(questions, restrict_vocab=600)
     assert (
         result.to_gensim()
-        == evaluate_word_analogies(random_kv, QUESTIONS, restrict_vocab=600).to_gensim()
+        == evaluate_word_analogies(random_kv, questions, restrict_vocab=600).to_gensim()
     )

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from reference import step_loss_and_grads
+from helpers import step_loss_and_grads
 from w2v.huffman import HuffmanTree
 from w2v.kernels import CBOW_BATCH, KernelConfig, cbow_step, make_scratch, sg_step
 

@@ -37,6 +37,36 @@ def test_tsne_separates_clusters():
     assert d[same].mean() * 3 < d[~same & ~np.eye(90, dtype=bool)].mean()
 
 
+def test_tsne_keeps_neighbours_and_is_reproducible():
+    from sklearn.manifold import trustworthiness
+
+    # Tight pairs inside three clusters: each point's nearest 2-D neighbour is its partner.
+    rng = np.random.default_rng(2)
+    centres = rng.normal(size=(3, 20)) * 5
+    partners = centres[np.repeat(np.arange(3), 10)] + rng.normal(size=(30, 20))
+    x = np.repeat(partners, 2, axis=0) + rng.normal(scale=0.01, size=(60, 20))
+    y = tsne_2d(x, perplexity=10, n_iter=500, seed=3)
+    d = np.linalg.norm(y[:, None] - y[None], axis=-1)
+    np.fill_diagonal(d, np.inf)
+    assert (d.argmin(axis=1) == np.arange(60) ^ 1).mean() >= 0.95
+    # 5 nearest neighbours kept (1.0 = all; a random layout scores ~0.5, PCA here ~0.93)
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    assert trustworthiness(unit, y, n_neighbors=5) > 0.95
+    assert np.array_equal(y, tsne_2d(x, perplexity=10, n_iter=500, seed=3))
+    # Only directions matter (cosine geometry): scaling rows by powers of two is exact.
+    scaled = x * 2.0 ** rng.integers(-3, 4, size=(60, 1))
+    assert np.array_equal(y, tsne_2d(scaled, perplexity=10, n_iter=500, seed=3))
+
+
+def test_tsne_few_points_and_bad_arguments():
+    x = np.random.default_rng(0).normal(size=(4, 5))
+    assert tsne_2d(x).shape == (4, 2)  # perplexity lowered below the number of points
+    with pytest.raises(ParameterError, match="at least 3"):
+        tsne_2d(x[:2])
+    with pytest.raises(ParameterError, match="n_iter"):
+        tsne_2d(x, n_iter=100)
+
+
 def test_plot_words_png(tmp_path):
     import matplotlib.image as mpimg
 

@@ -21,6 +21,7 @@ LAYERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sg", "layer"), list(itertools.product([0, 1], LAYERS)))
 def test_loss_falls_every_epoch_on_real_text(real_sentences, sg, layer):
     # A constant learning rate: under a decaying one the online loss of the last epochs

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import logging
 import lzma
 import os
+import re
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -22,12 +24,17 @@ import numpy as np
 from numba import njit
 
 from w2v.errors import CorpusError, ParameterError
-from w2v.tokenizer import count_tokens, first_invalid_utf8, last_cut, next_token
+from w2v.tokenizer import count_space_split, first_invalid_utf8, last_cut, next_token
 from w2v.vocabulary import LINE_END, Vocabulary, find_slot, fnv1a
+
+logger = logging.getLogger(__name__)
 
 BLOCK_BYTES = 1 << 22
 SENTENCE_END = -1
 UNICODE_ERRORS = ("replace", "strict", "ignore")
+_REPLACEMENT = "\ufffd".encode()
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NEWLINE = "\n"
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
 
@@ -51,15 +58,24 @@ class Corpus:
         and ``.xz`` are decompressed), a directory of such files (read in name order), or a
         restartable iterable of token lists (a list, or an object whose ``__iter__`` starts over).
     unicode_errors : {"replace", "strict", "ignore"}
-        What to do with bytes that are not valid UTF-8: replace them by U+FFFD (default), raise
-        :class:`~w2v.errors.CorpusError` naming the file and byte offset (of the decompressed
-        text), or drop them.
+        What to do with bytes that are not valid UTF-8 (and lone surrogates in given tokens):
+        replace them by U+FFFD (default), raise :class:`~w2v.errors.CorpusError` naming the
+        file and byte offset (of the decompressed text), or drop them. Replacing or dropping
+        logs one warning per reading of the corpus with the number of invalid sequences and
+        where the first one is.
+
+    Notes
+    -----
+    Tokens are split at whitespace and at every ASCII control character (NUL included), in
+    files and in given tokens alike (``["foo\\x00bar"]`` gives ``foo`` and ``bar``), so no word
+    can hold a character the word2vec formats cannot store; see :mod:`w2v.tokenizer`.
     """
 
     def __init__(self, source: str | os.PathLike | Iterable, unicode_errors: str = "replace"):
         if unicode_errors not in UNICODE_ERRORS:
             raise ParameterError(f"unicode_errors must be one of {UNICODE_ERRORS}")
         self.unicode_errors = unicode_errors
+        self._warned = False
         self.files: list[Path] = []
         self.sentences: Iterable | None = None
         if isinstance(source, (str, os.PathLike)):
@@ -101,12 +117,21 @@ class Corpus:
     def blocks(self) -> Iterator[np.ndarray]:
         """Yield uint8 arrays of valid UTF-8, each ending at a token boundary; every file and
         every sentence ends with a newline."""
+        invalid = _InvalidText()
         if self.sentences is not None:
-            yield from self._sentence_blocks()
+            yield from self._sentence_blocks(invalid)
         for path in self.files:
-            yield from self._file_blocks(path)
+            yield from self._file_blocks(path, invalid)
+        if invalid.count and not self._warned:
+            self._warned = True  # the same corpus read again would repeat the same news
+            done = "replaced by U+FFFD" if self.unicode_errors == "replace" else "dropped"
+            logger.warning(
+                "corpus: %d invalid UTF-8 sequence%s %s, the first in %s; pass "
+                "unicode_errors='strict' to stop at them",
+                invalid.count, "" if invalid.count == 1 else "s", done, invalid.first,
+            )  # fmt: skip
 
-    def _file_blocks(self, path: Path) -> Iterator[np.ndarray]:
+    def _file_blocks(self, path: Path, invalid: _InvalidText) -> Iterator[np.ndarray]:
         before = _identity(path)
         with open_binary(path) as f:
             carry = b""
@@ -129,25 +154,35 @@ class Corpus:
                     continue
                 if cut == 0:
                     cut = len(buf)
-                yield self._clean(buf[:cut], path, offset)
+                yield self._clean(buf[:cut], path, offset, invalid)
                 offset += cut
                 carry = buf[cut:]
         _check_unchanged(path, before)
-        yield self._clean(carry + b"\n", path, offset)
+        yield self._clean(carry + b"\n", path, offset, invalid)
 
-    def _clean(self, data: bytes, path: Path, offset: int) -> np.ndarray:
+    def _clean(self, data: bytes, path: Path, offset: int, invalid: _InvalidText) -> np.ndarray:
+        """``data`` (from byte ``offset`` of ``path``) as valid UTF-8 under the unicode_errors
+        policy, counting the invalid sequences."""
         arr = np.frombuffer(data, dtype=np.uint8)
         bad = first_invalid_utf8(arr, arr.shape[0])
         if bad < 0:
             return arr
         if self.unicode_errors == "strict":
             raise CorpusError(f"{path}: invalid UTF-8 at byte offset {offset + bad}")
-        text = data.decode("utf-8", errors=self.unicode_errors)
-        return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        replaced = data.decode("utf-8", errors="replace")
+        # one U+FFFD per invalid sequence, as the decoder cuts them; genuine ones are not news
+        invalid.add(
+            replaced.count("\ufffd") - data.count(_REPLACEMENT),
+            f"{path} at byte offset {offset + bad}",
+        )
+        if self.unicode_errors == "ignore":
+            return np.frombuffer(data.decode("utf-8", errors="ignore").encode(), dtype=np.uint8)
+        return np.frombuffer(replaced.encode("utf-8"), dtype=np.uint8)
 
-    def _sentence_blocks(self) -> Iterator[np.ndarray]:
+    def _sentence_blocks(self, invalid: _InvalidText) -> Iterator[np.ndarray]:
         lines: list[str] = []
         size = expected = 0
+        first = 0  # number of the first sentence in `lines`
         for number, sentence in enumerate(self.sentences):
             if isinstance(sentence, (str, bytes)):
                 raise CorpusError(
@@ -159,10 +194,52 @@ class Corpus:
             size += len(line) + 1
             expected += len(sentence)
             if size >= BLOCK_BYTES:
-                yield _sentences_to_block(lines, expected, number)
-                lines, size, expected = [], 0, 0
+                yield self._sentences_to_block(lines, expected, first, invalid)
+                lines, size, expected, first = [], 0, 0, number + 1
         if lines:
-            yield _sentences_to_block(lines, expected, number)
+            yield self._sentences_to_block(lines, expected, first, invalid)
+
+    def _sentences_to_block(
+        self, lines: list[str], expected: int, first: int, invalid: _InvalidText
+    ) -> np.ndarray:
+        text = "\n".join(lines) + "\n"
+        try:
+            data = text.encode("utf-8")
+            surrogate = -1
+        except UnicodeEncodeError as exc:
+            data = text.encode("utf-8", errors="surrogatepass")  # to count tokens as given
+            surrogate = exc.start
+        arr = np.frombuffer(data, dtype=np.uint8)
+        found = count_space_split(arr, arr.shape[0])
+        if found != expected:
+            raise CorpusError(
+                f"sentences {first} to {first + len(lines) - 1}: {expected} tokens given but "
+                f"{found} found after joining; a token is empty or contains whitespace"
+            )
+        if surrogate >= 0:
+            # Lone surrogates (from a str decoded with surrogateescape, say) have no UTF-8
+            # form: the policy for a file's invalid bytes applies to them.
+            where = f"sentence {first + text.count(NEWLINE, 0, surrogate)}"
+            if self.unicode_errors == "strict":
+                raise CorpusError(f"{where}: a lone surrogate, which is not UTF-8") from None
+            text, n = _SURROGATE.subn("\ufffd" if self.unicode_errors == "replace" else "", text)
+            invalid.add(n, where)
+            arr = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        return arr
+
+
+class _InvalidText:
+    """Invalid UTF-8 met in one reading of a corpus: how many sequences, and where the first
+    one was."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first = ""
+
+    def add(self, count: int, where: str) -> None:
+        if not self.count:
+            self.first = where
+        self.count += count
 
 
 def _identity(path: Path) -> tuple[int, int, int, int]:
@@ -192,18 +269,6 @@ def _check_unchanged(path: Path, before: tuple[int, int, int, int]) -> None:
             f"{path}: the corpus file changed while being read (size {before[2]} -> "
             f"{after[2]} bytes); keep it unchanged until training has started"
         )
-
-
-def _sentences_to_block(lines: list[str], expected: int, last_number: int) -> np.ndarray:
-    data = ("\n".join(lines) + "\n").encode("utf-8", errors="replace")
-    arr = np.frombuffer(data, dtype=np.uint8)
-    found = count_tokens(arr, arr.shape[0])
-    if found != expected:
-        raise CorpusError(
-            f"sentences up to number {last_number}: {expected} tokens given but {found} found "
-            "after joining; a token is empty or contains whitespace"
-        )
-    return arr
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -259,16 +324,19 @@ def _remap_ids(src, id_map, out, sent_len, max_len):
     """:func:`_encode_block` for ids recorded while counting: map them through ``id_map``,
     drop words left out, end sentences at line ends (LINE_END) and after ``max_len`` words.
 
-    Returns ``(ids written, length of the open sentence)``.
+    Returns ``(ids written, length of the open sentence, tokens read)``.
     """
     k = 0
+    raw = 0
     for i in range(src.shape[0]):
         w = src[i]
         if w == LINE_END:
             k, sent_len = _end_sentence(out, k, sent_len)
-        elif id_map[w] >= 0:
-            k, sent_len = _add_word(out, k, sent_len, id_map[w], max_len)
-    return k, sent_len
+        else:
+            raw += 1
+            if id_map[w] >= 0:
+                k, sent_len = _add_word(out, k, sent_len, id_map[w], max_len)
+    return k, sent_len, raw
 
 
 class IdSpool:
@@ -363,12 +431,15 @@ class EncodedCorpus:
             raise ParameterError("from_spool: the vocabulary was not built with this spool")
         self = cls.__new__(cls)
         self._open(max_sentence_length, chunk_size, tmpdir)
-        sent_len = 0
+        sent_len = n_raw = 0
         for ids in spool.pieces():
             out = np.empty(2 * ids.shape[0] + 1, dtype=np.int32)
-            k, sent_len = _remap_ids(ids, vocab.counting_ids, out, sent_len, max_sentence_length)
+            k, sent_len, raw = _remap_ids(
+                ids, vocab.counting_ids, out, sent_len, max_sentence_length
+            )
             self._append(out[:k])
-        self._close_writing(sent_len, vocab.total_tokens)
+            n_raw += raw
+        self._close_writing(sent_len, n_raw)
         return self
 
     def _open(self, max_sentence_length: int, chunk_size: int, tmpdir) -> None:

@@ -9,6 +9,7 @@ of one query per question.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,8 @@ class AnalogySection:
 class AnalogyResult:
     """Outcome of :func:`evaluate_word_analogies`.
 
+    Unpacks like gensim's result, ``score, sections = result`` (see :meth:`to_gensim`).
+
     Attributes
     ----------
     sections : list of AnalogySection
@@ -129,6 +132,17 @@ class AnalogyResult:
         ]
         return self.accuracy, out
 
+    # Unpacks like gensim's tuple (``score, sections = kv.evaluate_word_analogies(...)``)
+    # while the named fields stay available.
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.to_gensim())
+
+    def __getitem__(self, index: int) -> Any:
+        return self.to_gensim()[index]
+
+    def __len__(self) -> int:
+        return 2
+
     def summary(self) -> str:
         """Human-readable table of per-section accuracies."""
         lines = [f"{'section':32s} {'accuracy':>8s} {'correct':>8s} {'seen':>6s} {'skipped':>7s}"]
@@ -143,6 +157,9 @@ class AnalogyResult:
 @dataclass(frozen=True)
 class WordPairsResult:
     """Outcome of :func:`evaluate_word_pairs`.
+
+    Unpacks like gensim's result, ``(pearson, p), (spearman, p), oov_percent = result`` (see
+    :meth:`to_gensim`).
 
     Attributes
     ----------
@@ -173,6 +190,17 @@ class WordPairsResult:
             (self.spearman, self.spearman_pvalue),
             100.0 * self.oov_ratio,
         )
+
+    # Unpacks like gensim's tuple (``pearson, spearman, oov = kv.evaluate_word_pairs(...)``)
+    # while the named fields stay available.
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.to_gensim())
+
+    def __getitem__(self, index: int) -> Any:
+        return self.to_gensim()[index]
+
+    def __len__(self) -> int:
+        return 3
 
 
 def _read_lines(path: str | os.PathLike[str]) -> list[str]:
@@ -286,7 +314,8 @@ def _answer_block(
     best, values = top_k_rows(scores, _CANDIDATES + 1)
     chosen, pos = _choose(best, canonical, q)
     # Near ties anywhere up to just below the chosen candidate could flip the answer.
-    gaps = values[:, :-1] - values[:, 1:]
+    with np.errstate(invalid="ignore"):  # -inf - -inf (no more candidates): nan, not a tie
+        gaps = values[:, :-1] - values[:, 1:]
     near = (gaps < _TIE_TOLERANCE) & (np.arange(_CANDIDATES)[None, :] <= pos[:, None])
     for r in np.flatnonzero(near.any(axis=1)):
         single = _single_scores(kv, method, q[r], size)
@@ -409,6 +438,20 @@ def evaluate_word_analogies(
     )
 
 
+def _cosines(vectors: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Cosine similarity of rows ``left[i]`` and ``right[i]``, computed in float64.
+
+    Float32 cosines carry rounding errors of ~1e-7, enough to tie or swap two pairs whose
+    true similarities differ by less; Spearman's rank correlation then depends on whose
+    float32 arithmetic (BLAS, summation order) produced them. In float64 the ranks are the
+    true ones. A zero vector has similarity 0 with everything (as gensim).
+    """
+    a = vectors[left].astype(np.float64)
+    b = vectors[right].astype(np.float64)
+    lengths = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    return np.einsum("ij,ij->i", a, b) / np.where(lengths > 0, lengths, 1.0)
+
+
 def evaluate_word_pairs(
     kv: KeyedVectors,
     path: str | os.PathLike[str],
@@ -478,9 +521,8 @@ def evaluate_word_pairs(
             f"{os.fspath(path)}: only {len(gold)} of {n_pairs} pairs have both words in the "
             "vocabulary; correlations need at least 2"
         )
-    normed = kv.get_normed_vectors()
     li, ri = np.asarray(left), np.asarray(right)
-    sims = np.einsum("ij,ij->i", normed[li], normed[ri]).astype(np.float64)
+    sims = _cosines(kv.vectors, li, ri)
     sims[(li < 0) | (ri < 0)] = 0.0  # dummy4unknown pairs
     pearson = stats.pearsonr(gold, sims)
     spearman = stats.spearmanr(gold, sims)

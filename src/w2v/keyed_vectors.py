@@ -15,8 +15,9 @@ import numba
 import numpy as np
 from scipy.linalg import blas
 
+import w2v.formats.native as native
 import w2v.formats.word2vec_format as word2vec_format
-from w2v.errors import ParameterError, W2VError
+from w2v.errors import FormatError, ParameterError, W2VError
 
 if TYPE_CHECKING:
     from w2v.evaluation import AnalogyResult, WordPairsResult
@@ -679,3 +680,113 @@ class KeyedVectors:
             path, binary=binary, limit=limit, unicode_errors=unicode_errors, no_header=no_header
         )
         return cls(words, vectors)
+
+    # ------------------------------------------------------------------ gensim idioms
+
+    #: ``meta["kind"]`` of a native file holding word vectors only (no model state).
+    NATIVE_KIND = "w2v.KeyedVectors"
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write words, vectors and counts in the native format, atomically (gensim's
+        ``wv.save``; the file is not a pickle). Read it back with :meth:`load`."""
+        from w2v import __version__
+
+        blob, offsets = native.encode_words(self.index_to_key)
+        arrays = {"vectors": self._vectors, "words_blob": blob, "words_offsets": offsets}
+        if self.counts is not None:
+            arrays["counts"] = self.counts
+        native.save_native(path, arrays, {"kind": self.NATIVE_KIND, "w2v_version": __version__})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], mmap: str | None = None) -> KeyedVectors:
+        """Read vectors written by :meth:`save`, or the word vectors of a saved model.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A native file: vectors (:meth:`save`, ``w2v convert ... .w2v``) or a model
+            (``Word2Vec.save``), whose input vectors are returned.
+        mmap : {None, "r", "c"}
+            As gensim's: None reads the vectors into memory; ``"r"`` memory-maps them
+            read-only (opening is instant and processes share the pages); ``"c"`` maps them
+            copy-on-write (writable in memory, the file never changes).
+
+        Raises
+        ------
+        FormatError
+            If the file is not a native vectors or model file, or is damaged.
+        """
+        if mmap not in (None, "r", "c"):
+            raise ParameterError(f"mmap must be None, 'r' or 'c', got {mmap!r}")
+        arrays, meta = native.load_native(path, mmap=mmap is not None)
+        kind = meta.get("kind")
+        # a model file stores its input vectors as "syn0" beside the same word arrays
+        name = {cls.NATIVE_KIND: "vectors", "w2v.Word2Vec": "syn0"}.get(kind)
+        if name is None:
+            raise FormatError(f"{path}: not a w2v vectors or model file (kind {kind!r})")
+        missing = [n for n in (name, "words_blob", "words_offsets") if n not in arrays]
+        if missing:
+            raise FormatError(f"{path}: lacks array(s) {', '.join(missing)}")
+        vectors = arrays[name]
+        if mmap == "r":
+            vectors.setflags(write=False)
+        words = native.decode_words(arrays["words_blob"], arrays["words_offsets"])
+        try:
+            return cls(words, vectors, arrays.get("counts"))
+        except ParameterError as exc:
+            raise FormatError(f"{path}: {exc}") from None
+
+    def has_index_for(self, key: object) -> bool:
+        """Whether `key` has a row in ``vectors`` (the same as ``key in kv`` here: no
+        vectors are inferred for unknown words)."""
+        return key in self
+
+    def get_vecattr(self, key: str, attr: str) -> int:
+        """Per-word attribute, as gensim's; ``"count"`` (the corpus count) is the one kept.
+
+        Raises
+        ------
+        KeyError
+            If `key` is not in the vocabulary or `attr` is not ``"count"``.
+        W2VError
+            If these vectors carry no counts (e.g. read from a word2vec file).
+        """
+        if attr != "count":
+            raise KeyError(f"unknown vector attribute {attr!r}: only 'count' is kept")
+        return self.get_count(key)
+
+    def set_vecattr(self, key: str, attr: str, value: int) -> None:
+        """Set a per-word attribute (``"count"`` only); vectors without counts get counts of
+        0 for every other word."""
+        if attr != "count":
+            raise KeyError(f"unknown vector attribute {attr!r}: only 'count' is kept")
+        index = self.get_index(key)
+        if self.counts is None:
+            self.counts = np.zeros(len(self), dtype=np.int64)
+        self.counts[index] = int(value)
+
+    def vectors_for_all(self, keys: Iterable[str], copy_vecattrs: bool = False) -> KeyedVectors:
+        """New vectors for the `keys` that are in the vocabulary (first occurrence order,
+        duplicates dropped; unknown keys left out, as gensim does without inference).
+
+        Parameters
+        ----------
+        keys : iterable of str
+            Words wanted.
+        copy_vecattrs : bool, default False
+            Carry the counts over.
+        """
+        found = [k for k in dict.fromkeys(keys) if k in self]
+        rows = np.fromiter((self.key_to_index[k] for k in found), dtype=np.int64, count=len(found))
+        counts = self.counts[rows] if copy_vecattrs and self.counts is not None else None
+        return KeyedVectors(found, self._vectors[rows], counts)
+
+    def rank(self, key1: str, key2: str) -> int:
+        """Rank of `key2` among the words nearest to `key1` by cosine: 1 + the number of other
+        words strictly more similar to `key1` (gensim's rule)."""
+        normed = self.get_normed_vectors()
+        i1, i2 = self.get_index(key1), self.get_index(key2)
+        scores = normed @ normed[i1]
+        closer = scores > scores[i2]
+        closer[i1] = False
+        return int(np.count_nonzero(closer)) + 1

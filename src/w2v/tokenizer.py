@@ -1,24 +1,51 @@
-"""Byte-level tokenization in compiled code: whitespace splitting, line ends, UTF-8 validation.
+"""Byte-level tokenization in compiled code: separator splitting, line ends, UTF-8 validation.
 
-Tokens are maximal runs of non-whitespace bytes of UTF-8 text. "Whitespace" is exactly what
-Python's ``str.split()`` splits on (ASCII and Unicode whitespace), so a file and the same text
-given as ``line.split()`` tokens give the same words. A sentence ends at each ``\\n``.
+Tokens are maximal runs of non-separator bytes of UTF-8 text. Separators are what Python's
+``str.split()`` splits on (ASCII and Unicode whitespace) plus every other ASCII control
+character (NUL to U+001F and DEL), as text tools treat them. So a word can never hold a byte
+that the word2vec formats (or the tools that read them) take as a boundary: what is counted
+can always be saved. A sentence ends at each ``\\n``.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 from numba import njit
 
 NEWLINE = 10
 
+#: The ASCII separators (space and the control characters) as a regular expression over
+#: ``str``: what no token holds and what the word2vec formats cannot store in a word. Used to
+#: check words that did not come from the tokenizer (a vocabulary file, a caller's list).
+ASCII_SEPARATOR = re.compile("[\x00-\x20\x7f]")
+
+
+@njit(nogil=True, cache=True, inline="always")
+def separator_length(buf: np.ndarray, i: int, n: int) -> int:
+    """Byte length of the separator starting at ``buf[i]`` (whitespace or an ASCII control
+    character), or 0 if it is not one."""
+    b = buf[i]
+    if b <= 32 or b == 127:
+        return 1
+    return _unicode_space_length(buf, i, n)
+
 
 @njit(nogil=True, cache=True, inline="always")
 def space_length(buf: np.ndarray, i: int, n: int) -> int:
-    """Byte length of the whitespace character starting at ``buf[i]``, or 0 if it is not one."""
+    """Byte length of the whitespace character (as ``str.split()`` sees it) starting at
+    ``buf[i]``, or 0 if it is not one."""
     b = buf[i]
     if b == 32 or (9 <= b <= 13) or (28 <= b <= 31):
         return 1
+    return _unicode_space_length(buf, i, n)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _unicode_space_length(buf: np.ndarray, i: int, n: int) -> int:
+    """Byte length of the non-ASCII whitespace character starting at ``buf[i]``, or 0."""
+    b = buf[i]
     if b < 0xC2:
         return 0
     if b == 0xC2:
@@ -51,14 +78,14 @@ def next_token(buf: np.ndarray, pos: int, n: int) -> tuple[int, int, int]:
     """
     newlines = 0
     while pos < n:
-        k = space_length(buf, pos, n)
+        k = separator_length(buf, pos, n)
         if k == 0:
             break
         if buf[pos] == NEWLINE:
             newlines += 1
         pos += k
     start = pos
-    while pos < n and space_length(buf, pos, n) == 0:
+    while pos < n and separator_length(buf, pos, n) == 0:
         pos += 1
     return start, pos, newlines
 
@@ -122,6 +149,25 @@ def last_cut(buf: np.ndarray, n: int) -> int:
             return i + 1
         i -= 1
     return 0
+
+
+@njit(nogil=True, cache=True)
+def count_space_split(buf: np.ndarray, n: int) -> int:
+    """Number of items ``str.split()`` would give for ``buf[:n]`` (whitespace only: control
+    characters stay inside them)."""
+    pos = 0
+    count = 0
+    while True:
+        while pos < n:
+            k = space_length(buf, pos, n)
+            if k == 0:
+                break
+            pos += k
+        if pos >= n:
+            return count
+        count += 1
+        while pos < n and space_length(buf, pos, n) == 0:
+            pos += 1
 
 
 @njit(nogil=True, cache=True)

@@ -16,7 +16,7 @@ from numba import njit
 
 from w2v.atomic import atomic_write
 from w2v.errors import FormatError, ParameterError
-from w2v.tokenizer import next_token
+from w2v.tokenizer import ASCII_SEPARATOR, next_token
 
 # A count in a vocabulary file: ASCII digits only (str.isdigit() also accepts "²").
 _DECIMAL = re.compile(rb"[0-9]+")
@@ -238,7 +238,8 @@ class WordTable:
 
 
 class Vocabulary:
-    """The words a model knows, sorted by count (descending; ties keep first appearance).
+    """The words a model knows, sorted by count (descending; ties keep first appearance), or
+    after :meth:`grow`, the words known before followed by the words added.
 
     Attributes
     ----------
@@ -262,6 +263,14 @@ class Vocabulary:
         self.index = {w: i for i, w in enumerate(self.words)}
         if len(self.index) != len(self.words):
             raise ParameterError("vocabulary words must be distinct")
+        # A word holding an ASCII separator cannot be saved in word2vec format (nor be a
+        # corpus token): refuse it now, not after training.
+        if "" in self.index or ASCII_SEPARATOR.search("".join(self.words)):
+            bad = next(i for i, w in enumerate(self.words) if not w or ASCII_SEPARATOR.search(w))
+            raise ParameterError(
+                f"vocabulary word {bad} ({self.words[bad]!r}) cannot be a word: words must be "
+                "non-empty, without spaces or ASCII control characters"
+            )
         self._table: WordTable | None = None
         self.counting_ids: np.ndarray | None = None
 
@@ -330,6 +339,26 @@ class Vocabulary:
                 table.prune(min_reduce)
                 min_reduce += 1
                 renumbered = True
+        vocab, order = cls.from_table(table, total, min_count, max_final_vocab)
+        if ids_sink is not None and not renumbered:
+            vocab.counting_ids = np.full(table.n_words, -1, dtype=np.int32)
+            vocab.counting_ids[order] = np.arange(order.shape[0], dtype=np.int32)
+        return vocab
+
+    @classmethod
+    def from_table(
+        cls,
+        table: WordTable,
+        total_tokens: int,
+        min_count: int = 5,
+        max_final_vocab: int | None = None,
+    ) -> tuple[Vocabulary, np.ndarray]:
+        """The vocabulary of a finished count: the words of ``table`` seen at least
+        ``min_count`` times (raised as needed to keep at most ``max_final_vocab``), sorted by
+        count, descending, ties in table order (first appearance).
+
+        Returns the vocabulary and, for each of its words, its id in ``table``.
+        """
         counts = table.counts[: table.n_words]
         if max_final_vocab is not None and np.count_nonzero(counts >= min_count) > max_final_vocab:
             # gensim's rule: the smallest min_count that leaves at most max_final_vocab words
@@ -338,11 +367,79 @@ class Vocabulary:
         kept = np.flatnonzero(counts >= min_count)
         order = kept[np.argsort(-counts[kept], kind="stable")]
         words = [table.word(int(i)).decode("utf-8") for i in order]
-        vocab = cls(words, counts[order].copy(), total)
-        if ids_sink is not None and not renumbered:
-            vocab.counting_ids = np.full(table.n_words, -1, dtype=np.int32)
-            vocab.counting_ids[order] = np.arange(order.shape[0], dtype=np.int32)
-        return vocab
+        return cls(words, counts[order].copy(), total_tokens), order
+
+    def grow(
+        self, new: Vocabulary, min_count: int = 5, max_final_vocab: int | None = None
+    ) -> tuple[Vocabulary, np.ndarray]:
+        """This vocabulary grown by the counts of more text (gensim's ``update=True``).
+
+        Words already known keep their ids and add the new counts to theirs. A word not known
+        is added when its count in ``new`` reaches ``min_count``: counts of words that did not
+        make it into this vocabulary were not kept, so earlier occurrences cannot help a word
+        in. Added words come after the known ones, most frequent first (ties keep the order
+        of ``new``).
+
+        ``max_final_vocab`` bounds the grown vocabulary, but never by evicting a known word:
+        that would throw away its trained vector and renumber the others. The cap limits
+        what is added, by the same rule as :meth:`build` (the smallest ``min_count`` for new
+        words that adds at most ``max_final_vocab - len(self)`` of them, so words of equal
+        count are all added or none); when this vocabulary already holds ``max_final_vocab``
+        words or more, nothing is added.
+
+        Parameters
+        ----------
+        new : Vocabulary
+            Counts of the new text, every word (built with ``min_count=1``). If it carries
+            :attr:`counting_ids`, the grown vocabulary maps them to its own ids, so the new
+            text can be encoded from the ids recorded while counting it.
+        min_count : int
+            Count a new word needs in ``new`` to be added.
+        max_final_vocab : int, optional
+            Bound on the grown vocabulary's size (see above).
+
+        Returns
+        -------
+        vocab : Vocabulary
+            The grown vocabulary; ``total_tokens`` is the sum of both.
+        old_ids : numpy.ndarray
+            int32 id in ``vocab`` of each word of this vocabulary (under the rule above, the
+            identity: ``arange(len(self))``), for moving per-word arrays over.
+        """
+        if min_count < 1:
+            raise ParameterError(f"min_count must be >= 1, got {min_count}")
+        if max_final_vocab is not None and max_final_vocab < 1:
+            raise ParameterError(f"max_final_vocab must be >= 1 or None, got {max_final_vocab}")
+        n_old = len(self)
+        known = np.fromiter(
+            (self.index.get(w, -1) for w in new.words), dtype=np.int64, count=len(new)
+        )
+        counts = self.counts.copy()
+        hit = known >= 0
+        np.add.at(counts, known[hit], new.counts[hit])
+        fresh = np.flatnonzero(~hit)
+        fresh_counts = new.counts[fresh]
+        threshold = min_count
+        room = None if max_final_vocab is None else max(0, max_final_vocab - n_old)
+        if room is not None and np.count_nonzero(fresh_counts >= threshold) > room:
+            ranked = np.sort(fresh_counts)[::-1]
+            threshold = max(threshold, int(ranked[room]) + 1)
+        added = fresh[fresh_counts >= threshold]
+        added = added[np.argsort(-new.counts[added], kind="stable")]
+        words = self.words + [new.words[int(i)] for i in added]
+        grown = Vocabulary(
+            words,
+            np.concatenate([counts, new.counts[added]]),
+            self.total_tokens + new.total_tokens,
+        )
+        if new.counting_ids is not None:
+            new_to_grown = np.full(len(new), -1, dtype=np.int32)
+            new_to_grown[hit] = known[hit]
+            new_to_grown[added] = np.arange(n_old, n_old + added.shape[0], dtype=np.int32)
+            mapped = new.counting_ids >= 0
+            grown.counting_ids = np.full(new.counting_ids.shape[0], -1, dtype=np.int32)
+            grown.counting_ids[mapped] = new_to_grown[new.counting_ids[mapped]]
+        return grown, np.arange(n_old, dtype=np.int32)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write word2vec.c's ``-save-vocab`` format: ``word count`` per line, atomically."""
@@ -404,6 +501,11 @@ class Vocabulary:
                 ) from None
             if word == "</s>":
                 continue
+            if ASCII_SEPARATOR.search(word):
+                raise FormatError(
+                    f"{Path(path)}:{lineno}: word {word!r} holds an ASCII control character, "
+                    "which no corpus token can (nor a word2vec file store)"
+                )
             if word in seen:
                 raise FormatError(
                     f"{Path(path)}:{lineno}: word {word!r} already given on line {seen[word]}"

@@ -90,7 +90,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--resume", metavar="PATH",
                    help="continue the run saved in this checkpoint (same corpus; the model "
                    "options are the checkpoint's)")  # fmt: skip
+    g = p.add_argument_group("distributed (Ray; pip install 'w2v[ray]'; docs/distributed.md)")
+    g.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="train on a Ray cluster: HOST:PORT of its head or 'auto'; without an "
+                   "address, on a local Ray instance started for the run")  # fmt: skip
+    g.add_argument("--nodes", type=positive_int, default=2, help="replicas, one per shard")
+    g.add_argument("--threads-per-node", type=positive_int, default=1,
+                   help="training threads in each replica")  # fmt: skip
+    g.add_argument("--sync-words", type=positive_int, default=200_000,
+                   help="words each node trains between merges")  # fmt: skip
+    g.add_argument("--merge", choices=("weighted", "mean", "sum"), default="weighted",
+                   help="how replicas' changes are combined")  # fmt: skip
     add_output_control(p)
+
+
+def _train_distributed(args, params, bar, checkpoint, resume):
+    """Train on Ray (checkpoints after every epoch); returns the model."""
+    from w2v import distributed
+
+    if args.read_vocab:
+        raise UsageError("--ray: the vocabulary is counted on the nodes; drop --read-vocab")
+    kw = {} if resume else {k: v for k, v in params.items() if k != "workers"}
+    return distributed.train(
+        args.corpus, nodes=args.nodes, threads_per_node=args.threads_per_node,
+        address=args.ray or None, sync_words=args.sync_words, merge=args.merge,
+        callbacks=[bar.callback()], progress=False, checkpoint=checkpoint, resume=resume, **kw,
+    )  # fmt: skip
 
 
 def _describe(params: dict[str, Any]) -> str:
@@ -156,7 +181,13 @@ def run(args: argparse.Namespace) -> int:
     announce_compilation()
     t0 = time.perf_counter()
     try:
-        if resume:
+        if getattr(args, "ray", None) is not None:
+            stage = "training"
+            t_train = time.perf_counter()
+            model = _train_distributed(args, params, bar, checkpoint, resume)
+            train_time = time.perf_counter() - t_train
+            params = {k: v for k, v in vars(model.params).items() if k != "extra"}
+        elif resume:
             stage = "resuming"
             t_train = time.perf_counter()
             model = Word2Vec.resume(resume, args.corpus, callbacks=[bar.callback()], **ckpt_kw)
@@ -179,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.output and not args.model:
             _print_saved(args, saved)
             return 0  # word2vec.c does this too: -save-vocab without -output only counts
-        if not resume:
+        if not resume and getattr(args, "ray", None) is None:
             stage = "training"
             t_train = time.perf_counter()
             model.train(args.corpus, callbacks=[bar.callback()], **ckpt_kw)

@@ -495,7 +495,10 @@ class Explorer:
         from w2v.plot import pca_2d, tsne_2d
 
         unit = self.kv.get_normed_vectors()[np.asarray(rows)]
-        coords = pca_2d(unit) if method == "pca" else tsne_2d(unit)
+        try:
+            coords = pca_2d(unit) if method == "pca" else tsne_2d(unit)
+        except ImportError as exc:  # scikit-learn half-installed: still a message, not a 500
+            raise ParameterError(f"{exc}; use method=pca") from None
         xs, ys = _short_floats(coords[:, 0]), _short_floats(coords[:, 1])
         words = self.kv.index_to_key
         points = [

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from w2v.errors import ParameterError
-from w2v.formats.native import NATIVE_MAGIC, decode_words, encode_words, load_native, save_native
+from w2v.formats.native import NATIVE_MAGIC, load_native
 
 if TYPE_CHECKING:
     from w2v.keyed_vectors import KeyedVectors
@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 #: The formats :func:`load_vectors` and :func:`save_vectors` know.
 FORMATS = ("text", "binary", "native")
 #: ``meta["kind"]`` of a native file holding word vectors only (no model state).
-NATIVE_VECTORS_KIND = "w2v.KeyedVectors"
+NATIVE_VECTORS_KIND = "w2v.KeyedVectors"  # KeyedVectors.NATIVE_KIND
 _SUFFIXES = {
     ".txt": "text", ".vec": "text", ".text": "text", ".bin": "binary",
     ".w2v": "native", ".native": "native", ".model": "native",
@@ -159,11 +159,9 @@ def _load_native_vectors(path: str | os.PathLike) -> KeyedVectors:
     from w2v.keyed_vectors import KeyedVectors
     from w2v.word2vec import Word2Vec
 
-    arrays, meta = load_native(path)
-    if meta.get("kind") == NATIVE_VECTORS_KIND:
-        words = decode_words(arrays["words_blob"], arrays["words_offsets"])
-        return KeyedVectors(words, arrays["vectors"], arrays.get("counts"))
-    del arrays
+    if load_native(path)[1].get("kind") == NATIVE_VECTORS_KIND:
+        # memory-mapped read-only: a large file opens at once and processes share its pages
+        return KeyedVectors.load(path, mmap="r")
     return Word2Vec.load(path).wv
 
 
@@ -173,14 +171,8 @@ def save_vectors(kv: KeyedVectors, path: str | os.PathLike, fmt: str) -> None:
     The write is atomic: a temporary file beside `path`, renamed onto it when complete. The
     native format keeps the word counts, which word2vec files cannot hold.
     """
-    from w2v import __version__
-
     _check_format(fmt)
     if fmt == "native":
-        blob, offsets = encode_words(kv.index_to_key)
-        arrays = {"vectors": kv.vectors, "words_blob": blob, "words_offsets": offsets}
-        if getattr(kv, "counts", None) is not None:
-            arrays["counts"] = kv.counts
-        save_native(path, arrays, {"kind": NATIVE_VECTORS_KIND, "w2v_version": __version__})
+        kv.save(path)
     else:
         kv.save_word2vec_format(path, binary=fmt == "binary")

@@ -1,9 +1,9 @@
-"""Nightly-style fuzzing of every file reader (issue 6).
+"""Long fuzzing run of every file reader: 100,000+ inputs where the tests run a few hundred.
 
-Usage: PYTHONPATH=src python benchmarks/fuzz_readers.py [--examples 100000] [--seed 0]
+Usage: PYTHONPATH=src python benchmarks/stress/fuzz_readers.py [--examples 100000] [--seed 0]
        [--readers text,binary,...] [--keep-failures DIR] [--atheris]
 
-Generates inputs with the same generators as ``tests/test_fuzz_readers.py`` (random bytes
+Generates inputs with the generators ``tests/test_fuzz_readers.py`` uses (random bytes
 and format-aware mutations of valid files), spread evenly over the readers, and checks the
 contract: each reader returns or raises a ``w2v.errors.W2VError`` subclass; a watchdog kills
 the run if one input takes longer than ``HANG_SECONDS``. Prints, per reader, the number of
@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
-import test_fuzz_readers as fuzz  # noqa: E402 - the generators live with the tests
+import helpers as fuzz  # noqa: E402 - the generators are test helpers (tests/helpers.py)
 
 
 def run_atheris(names: list[str], runs: int, work: str) -> int:

@@ -11,9 +11,9 @@ shows that counting and encoding it keeps peak RSS bounded (blocks of 4 MB, not 
 
 Usage (the full CBOW soak took 4 minutes on 2 shared cores; ``--sg 1`` takes a few times longer)::
 
-    PYTHONPATH=src python benchmarks/soak.py                          # 4 parts, 5 epochs
-    PYTHONPATH=src python benchmarks/soak.py --max-files 1 --epochs 1 # a quick check
-    PYTHONPATH=src python benchmarks/soak.py --long-line 300          # bounded one-line RSS
+    PYTHONPATH=src python benchmarks/stress/soak.py                          # 4 parts, 5 epochs
+    PYTHONPATH=src python benchmarks/stress/soak.py --max-files 1 --epochs 1 # a quick check
+    PYTHONPATH=src python benchmarks/stress/soak.py --long-line 300          # bounded one-line RSS
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import threading
 import time
 from pathlib import Path
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "corpus"
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "corpus"  # beside the project root
 
 
 def rss_mb() -> float:
