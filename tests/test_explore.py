@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import subprocess_env
 from w2v.errors import ParameterError
 from w2v.explore import Explorer, Limits, Unavailable, UnknownWords
 from w2v.explore import explorer as explorer_module
@@ -34,8 +35,6 @@ with warnings.catch_warnings():
     # Starlette now prefers the httpx2 fork for its test client; httpx still works.
     warnings.filterwarnings("ignore", message="Using `httpx`")
     from starlette.testclient import TestClient
-
-SAMPLE = Path(__file__).resolve().parents[1] / "src" / "w2v" / "data" / "sample.txt.xz"
 
 
 def structured_vectors() -> KeyedVectors:
@@ -77,9 +76,9 @@ def client(explorer) -> TestClient:
 
 
 @pytest.fixture(scope="module")
-def model_path(tmp_path_factory) -> Path:
+def model_path(tmp_path_factory, bundled_data) -> Path:
     """A small model trained on the bundled sample (fixed seed, one worker)."""
-    with lzma.open(SAMPLE, "rt", encoding="utf-8") as f:
+    with lzma.open(bundled_data / "sample.txt.xz", "rt", encoding="utf-8") as f:
         lines = [line.split() for _, line in zip(range(1500), f, strict=False)]
     model = Word2Vec(
         lines, vector_size=16, min_count=5, sg=1, hs=1, negative=3, epochs=2, workers=1, seed=3
@@ -761,20 +760,17 @@ def test_cli_explore_errors(tmp_path, model_path, capsys):
 
 
 def test_cli_explore_serves_until_interrupted(model_path):
-    import os
     import signal
     import subprocess
     import sys
 
     import httpx
 
-    src = Path(__file__).resolve().parents[1] / "src"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.Popen(
         [sys.executable, "-m", "w2v", "explore", str(model_path), "--port", "0"],
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=subprocess_env(),
     )
     try:
         line = ""

@@ -18,15 +18,14 @@ from w2v.explore import Explorer
 from w2v.explore.server import make_server
 from w2v.word2vec import Word2Vec
 
-SAMPLE = Path(__file__).resolve().parents[1] / "src" / "w2v" / "data" / "sample.txt.xz"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT = 30  # seconds; generous for a loaded shared machine
 
 
 @pytest.fixture(scope="module")
-def model() -> Word2Vec:
-    with lzma.open(SAMPLE, "rt", encoding="utf-8") as f:
+def model(bundled_data) -> Word2Vec:
+    with lzma.open(bundled_data / "sample.txt.xz", "rt", encoding="utf-8") as f:
         lines = [line.split() for _, line in zip(range(3000), f, strict=False)]
     return Word2Vec(
         lines, vector_size=24, min_count=5, sg=1, hs=1, negative=5, epochs=2, workers=1, seed=1
