@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Sequence
 
 from w2v import __version__
-from w2v.cli import convert, demo, evaluate, phrases, plot, query, train
+from w2v.cli import convert, demo, evaluate, explore, phrases, plot, query, train
 from w2v.cli.common import PROG, ArgumentParser, Failure, UsageError
 from w2v.cli.progress import terminal_logging
 from w2v.cli.word2vec_c import parse_word2vec_c
@@ -28,7 +28,7 @@ from w2v.errors import W2VError
 __all__ = ["COMMANDS", "build_parser", "main", "parse_word2vec_c"]
 
 #: The command modules, in the order ``w2v --help`` lists them.
-COMMANDS = (train, query, evaluate, phrases, convert, plot, demo)
+COMMANDS = (train, query, evaluate, phrases, convert, plot, explore, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
