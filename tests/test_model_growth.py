@@ -13,6 +13,11 @@ from w2v.callbacks import CallbackAny2Vec
 from w2v.errors import ParameterError
 from w2v.word2vec import Word2Vec
 
+# build_vocab(update=True), the refusal, OOV reports and gensim's train() signature are not in
+# Word2Vec yet (growth.update_model and the callback adapter are): strict, so passing tests
+# flag it.
+PHASE_B = pytest.mark.xfail(strict=True, reason="not wired into Word2Vec yet")
+
 COMMON = dict(vector_size=24, window=4, min_count=5, epochs=2, workers=1, seed=5, sample=1e-3)
 CONFIGS = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-hs": dict(sg=0, hs=1, negative=0)}
 
@@ -28,6 +33,7 @@ def neighbours(model: Word2Vec, words: list[str], topn: int = 10) -> dict[str, s
     return {w: {x for x, _ in model.wv.most_similar(w, topn=topn)} for w in words}
 
 
+@PHASE_B
 @pytest.mark.parametrize("config", CONFIGS)
 def test_a_model_survives_an_update(parts, config, tmp_path):
     first, second = parts
@@ -70,6 +76,7 @@ def test_a_model_survives_an_update(parts, config, tmp_path):
     assert math.isfinite(more[0])
 
 
+@PHASE_B
 def test_plain_build_vocab_on_a_trained_model_is_refused(parts):
     first, second = parts
     model = Word2Vec(first[:300], **COMMON, **CONFIGS["sg-ns"])
@@ -79,6 +86,7 @@ def test_plain_build_vocab_on_a_trained_model_is_refused(parts):
     assert np.array_equal(model.wv.vectors, vectors) and model.epochs_trained == 2
 
 
+@PHASE_B
 def test_train_reports_words_outside_the_vocabulary(parts, caplog):
     first, second = parts
     model = Word2Vec(**COMMON, **CONFIGS["sg-ns"])
@@ -94,6 +102,7 @@ def test_train_reports_words_outside_the_vocabulary(parts, caplog):
     assert f"{oov.tokens} of {tokens} tokens" in caplog.text
 
 
+@PHASE_B
 def test_gensim_train_signature_is_checked(parts, caplog):
     first, _ = parts
     model = Word2Vec(vector_size=16, min_count=5, workers=1, seed=1, epochs=3)
@@ -129,7 +138,9 @@ def test_gensim_train_signature_is_checked(parts, caplog):
     assert not caplog.records
     assert len(losses) == 2
     c = hooks.calls
-    assert c[:2] == ["train_begin", "epoch_begin"] and c[3] == "epoch_begin" and c[-1] == "train_end"
+    assert (
+        c[:2] == ["train_begin", "epoch_begin"] and c[3] == "epoch_begin" and c[-1] == "train_end"
+    )
     cumulative = [c[2], c[4]]
     assert 0 < cumulative[0] < cumulative[1] == model.get_latest_training_loss()
     assert model.epoch_history[-1].alpha == pytest.approx(0.001, rel=0.05)
