@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 
 from helpers import call, one_line_error, subprocess_env
 from w2v.callbacks import Callback
-from w2v.checkpoint import RunState
+from w2v.checkpoint import RunState, read_state
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError
 from w2v.formats import load_native
 from w2v.word2vec import Word2Vec, chunk_ids
@@ -344,11 +345,29 @@ def test_cli_resume_finishes_the_run_exactly(corpus_file, straight, tmp_path, ca
 
     model.train(corpus_file, checkpoint=ckpt, callbacks=[StopAtFirstEpoch()])
     assert model.epochs_trained < 3
-    proc = call(capsys, "train", corpus_file, "--resume", ckpt, "-o", tmp_path / "v.bin", "-q")
+    done_before = sum(read_state(ckpt).words)
+    assert done_before > 0
+    # options the checkpoint fixes are refused, not silently ignored
+    proc = call(capsys, "train", corpus_file, "--resume", ckpt, "-o", tmp_path / "v.bin",
+                "--vector-size", 50, "--epochs", 9)  # fmt: skip
+    assert proc.returncode == 2
+    assert "--vector-size, --epochs" in one_line_error(proc)
+    assert not (tmp_path / "v.bin").exists()
+    proc = call(capsys, "train", corpus_file, "--resume", ckpt, "-o", tmp_path / "v.bin")
     assert proc.returncode == 0, proc.stderr
     words, vectors = load_word2vec_format(tmp_path / "v.bin", binary=True)
     assert words == straight.vocab.words
     assert np.array_equal(vectors, straight.wv.vectors)
+    # the summary counts only the words this run trained
+    trained = re.search(r"^trained +([\d,]+) words in (\d) epoch", proc.stdout, flags=re.M)
+    assert trained, proc.stdout
+    now = int(trained.group(1).replace(",", ""))
+    assert now == straight.epoch_history[-1].words - done_before
+    assert int(trained.group(2)) == 3 - model.epochs_trained
+    # a finished checkpoint trains nothing and says so (no words/s)
+    proc = call(capsys, "train", corpus_file, "--resume", ckpt, "-o", tmp_path / "v.bin")
+    assert proc.returncode == 0, proc.stderr
+    assert "already finished" in proc.stdout and "words/s" not in proc.stdout
 
     other = tmp_path / "other.txt"
     other.write_text("just a few other words\n" * 50)

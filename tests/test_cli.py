@@ -124,6 +124,19 @@ def test_word2vec_c_defaults():
     assert ns.format == "text" and ns.corpus == "x.txt" and ns.output == "y.txt"
     sg = parse_word2vec_c(["train", "-train", "x", "-output", "y", "-cbow", "0", "-binary", "1"])
     assert sg.params["sg"] == 1 and sg.params["alpha"] == 0.025 and sg.format == "binary"
+    # the fast blocked updates by default; word2vec.c's per-pair rule when asked
+    assert p["blocked"] == 1
+    for flag in (["-exact-pairs", "1"], ["--exact-pairs"]):
+        assert parse_word2vec_c(["-train", "x", "-output", "y", *flag]).params["blocked"] == 0
+    assert parse_word2vec_c(["-train", "x", "-exact-pairs", "0"]).params["blocked"] == 1
+
+
+def test_word2vec_c_mode_help_lists_its_flags(w2v):
+    proc = run(w2v, "-train", "x.txt", "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "-exact-pairs" in proc.stdout and "-negative" in proc.stdout
+    assert "per-pair" in proc.stdout and "blocked" in proc.stdout
+    assert "-exact-pairs 1" in run(w2v, "--help").stdout
 
 
 def test_train_usage_and_failure_exits(w2v, corpus, tmp_path, capsys):
@@ -146,6 +159,50 @@ def test_train_usage_and_failure_exits(w2v, corpus, tmp_path, capsys):
     assert proc.returncode == 1 and "does not exist" in one_line_error(proc)
     proc = run(w2v, "train", tmp_path / "missing.txt", "-o", tmp_path / "v.txt", "--debug")
     assert proc.returncode == 1 and "Traceback" in proc.stderr
+    proc = call(capsys, "train", corpus, "-o", tmp_path)  # a directory: refused before training
+    assert proc.returncode == 1 and "is a directory" in one_line_error(proc)
+
+
+SMALL = ("--epochs", 1, "--vector-size", 16, "--min-count", 3, "--workers", 1, "--no-progress")
+
+
+def test_stdin_corpus_trains_as_the_file_does(w2v, corpus, tmp_path, capsys):
+    """``-`` is read once and spooled: two epochs on stdin equal two epochs on the file."""
+    from w2v.formats import load_word2vec_format
+
+    args = (*SMALL[2:], "--epochs", 2)
+    proc = call(capsys, "train", corpus, "-o", tmp_path / "file.txt", *args)
+    assert proc.returncode == 0, proc.stderr
+    proc = run(w2v, "train", "-", "-o", tmp_path / "stdin.txt", *args, stdin=corpus.read_text())
+    assert proc.returncode == 0, proc.stderr
+    assert "read from standard input" in proc.stderr
+    words, vectors = load_word2vec_format(tmp_path / "stdin.txt")
+    words_file, vectors_file = load_word2vec_format(tmp_path / "file.txt")
+    assert words == words_file and len(words) > 1000
+    assert np.array_equal(vectors, vectors_file)
+    assert not list(tmp_path.glob("w2v-stdin-*"))
+    proc = run(w2v, "train", "/dev/stdin", "-o", tmp_path / "e.txt", *args, stdin="")
+    assert proc.returncode == 1 and "empty" in one_line_error(proc)
+
+
+def test_a_failed_vectors_file_keeps_the_model(corpus, tmp_path, capsys, monkeypatch):
+    """The model is saved first; a vectors file that cannot be written is named, and so is
+    what was written."""
+    from w2v.cli import train as train_command
+    from w2v.word2vec import Word2Vec
+
+    out, model = tmp_path / "v.txt", tmp_path / "m.w2v"
+
+    def unwritable(kv, path, fmt):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(train_command, "save_vectors", unwritable)
+    proc = call(capsys, "train", corpus, "-o", out, "--model", model, *SMALL)
+    assert proc.returncode == 1
+    error = one_line_error(proc)
+    assert f"could not write the vectors {out} (Permission denied)" in error
+    assert f"written: model to {model}" in error
+    assert not out.exists() and len(Word2Vec.load(model).wv) > 1000
 
 
 @pytest.mark.slow
@@ -203,6 +260,19 @@ def test_analogy_and_interactive_modes(w2v, trained, capsys):
                stdin="man king woman\nonly two\n")  # fmt: skip
     assert proc.returncode == 0
     assert len(table_words(proc.stdout)) == 1 and "three words" in proc.stdout
+
+
+def test_score_column_is_named_for_the_score(tmp_path, capsys):
+    vectors = tmp_path / "v.txt"
+    rows = {"a": "1 0 0", "b": "0.9 0.1 0", "c": "0 1 0", "d": "0.5 0.5 0.1", "e": "0 0 1"}
+    vectors.write_text(f"{len(rows)} 3\n" + "".join(f"{w} {v}\n" for w, v in rows.items()))
+    for command, words in (("similar", ["a"]), ("analogy", ["a", "b", "c"])):
+        cosine = call(capsys, command, vectors, *words, "-n", 2)
+        cosmul = call(capsys, command, vectors, *words, "-n", 2, "--cosmul")
+        assert cosine.returncode == cosmul.returncode == 0, cosine.stderr + cosmul.stderr
+        assert cosine.stdout.splitlines()[0].split()[-1] == "cosine"
+        assert cosmul.stdout.splitlines()[0].split()[-1] == "cosmul"
+        assert len(table_words(cosmul.stdout)) == 2
 
 
 # --------------------------------------------------------------- convert / evaluate

@@ -87,6 +87,17 @@ class RunState:
         return self.reported >= self.epochs
 
 
+def read_state(path: object) -> RunState:
+    """The :class:`RunState` saved in checkpoint ``path`` (its arrays are not read)."""
+    from w2v.errors import FormatError
+    from w2v.formats.native import load_native
+
+    _, meta = load_native(path, mmap=True)
+    if "checkpoint" not in meta:
+        raise FormatError(f"{path}: not a checkpoint (a model saved without training state)")
+    return RunState.from_meta(meta["checkpoint"], path)
+
+
 def corpus_fingerprint(corpus: Corpus, encoded: EncodedCorpus) -> dict[str, Any]:
     """What identifies a corpus for resuming: its files (path, size, mtime) and the encoded
     ids (count, words, chunks, CRC-32)."""

@@ -9,11 +9,14 @@ worker threads read by range.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import logging
 import lzma
 import os
 import re
+import shutil
+import sys
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -35,6 +38,7 @@ UNICODE_ERRORS = ("replace", "strict", "ignore")
 _REPLACEMENT = "\ufffd".encode()
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NEWLINE = "\n"
+NEWLINE_BYTE = 10
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
 
@@ -46,6 +50,32 @@ def open_binary(path: Path) -> IO[bytes]:
         return opener(path, "rb")
     except OSError as exc:
         raise CorpusError(f"{path}: cannot open corpus file: {exc.strerror or exc}") from exc
+
+
+#: Corpus names that mean standard input (for the command line).
+STDIN_NAMES = ("-", "/dev/stdin")
+
+
+@contextlib.contextmanager
+def spooled_stdin(
+    stream: IO[bytes] | None = None, tmpdir: str | os.PathLike | None = None
+) -> Iterator[Path]:
+    """Standard input (or `stream`) copied once into a temporary file, whose path is yielded.
+
+    Training reads its corpus more than once (counting, then every epoch), and a pipe can be
+    read only once; the copy is deleted on exit. It holds the text as given (plain UTF-8:
+    a compressed stream must be decompressed first, e.g. ``xzcat corpus.xz | w2v train -``).
+    """
+    stream = stream if stream is not None else sys.stdin.buffer
+    fd, name = tempfile.mkstemp(prefix="w2v-stdin-", suffix=".txt", dir=tmpdir)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(stream, out, BLOCK_BYTES)
+        logger.info("corpus: %d bytes read from standard input", path.stat().st_size)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 class Corpus:
@@ -76,6 +106,8 @@ class Corpus:
             raise ParameterError(f"unicode_errors must be one of {UNICODE_ERRORS}")
         self.unicode_errors = unicode_errors
         self._warned = False
+        #: Non-empty lines (sentences) of the last complete reading, None before one.
+        self.sentence_count: int | None = None
         self.files: list[Path] = []
         self.sentences: Iterable | None = None
         if isinstance(source, (str, os.PathLike)):
@@ -118,10 +150,12 @@ class Corpus:
         """Yield uint8 arrays of valid UTF-8, each ending at a token boundary; every file and
         every sentence ends with a newline."""
         invalid = _InvalidText()
+        lines = _LineCounter()
         if self.sentences is not None:
-            yield from self._sentence_blocks(invalid)
+            yield from map(lines, self._sentence_blocks(invalid))
         for path in self.files:
-            yield from self._file_blocks(path, invalid)
+            yield from map(lines, self._file_blocks(path, invalid))
+        self.sentence_count = lines.count
         if invalid.count and not self._warned:
             self._warned = True  # the same corpus read again would repeat the same news
             done = "replaced by U+FFFD" if self.unicode_errors == "replace" else "dropped"
@@ -226,6 +260,26 @@ class Corpus:
             invalid.add(n, where)
             arr = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
         return arr
+
+
+class _LineCounter:
+    """Counts non-empty lines in a stream of blocks (a line of whitespace counts; only
+    consecutive newlines are empty lines), passing the blocks through."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last = NEWLINE_BYTE  # as if after a newline: a leading newline is an empty line
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        ends = np.flatnonzero(block == NEWLINE_BYTE)
+        if ends.shape[0]:
+            before = block[ends - 1]
+            if ends[0] == 0:
+                before[0] = self.last
+            self.count += int(np.count_nonzero(before != NEWLINE_BYTE))
+        if block.shape[0]:
+            self.last = block[-1]
+        return block
 
 
 class _InvalidText:

@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
               w2v similar vectors.txt king
             word2vec.c compatibility:
               w2v -train text.txt -output vectors.bin -cbow 0 -size 200 -binary 1
+              (w2v's fast blocked updates; add -exact-pairs 1 for word2vec.c's per-pair
+              rule; 'w2v -train x --help' lists the flags)
             'w2v COMMAND --help' explains each command."""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

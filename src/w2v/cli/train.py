@@ -10,7 +10,9 @@ import sys
 import time
 from typing import Any
 
+from w2v.checkpoint import read_state
 from w2v.cli.common import (
+    Failure,
     UsageError,
     add_command,
     add_output_control,
@@ -21,7 +23,7 @@ from w2v.cli.common import (
     require_file,
 )
 from w2v.cli.progress import ProgressBar, announce_compilation
-from w2v.errors import ParameterError
+from w2v.errors import ParameterError, W2VError
 from w2v.formats import FORMATS, format_from_suffix, save_vectors
 
 logger = logging.getLogger(__name__)
@@ -33,10 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         w2v train corpus.txt.xz -o vectors.bin --sg --negative 10 --vector-size 300 --epochs 10
         w2v train corpus.txt -o vectors.txt --hs --negative 0 --save-vocab vocab.txt
         w2v train corpus.txt -o vectors.txt --model model.w2v   # also keep the full model
+        xzcat corpus.txt.xz | w2v train - -o vectors.txt       # the corpus from stdin
         w2v -train corpus.txt -output vectors.bin -binary 1    # word2vec.c's flags also work
     """)  # fmt: skip
-    p.add_argument("corpus", help="text file (.gz/.bz2/.xz ok), one sentence per line, or a "
-                   "directory of such files")  # fmt: skip
+    p.add_argument("corpus", help="text file (.gz/.bz2/.xz ok), one sentence per line, a "
+                   "directory of such files, or - for standard input (read once, kept in a "
+                   "temporary file for the later epochs)")  # fmt: skip
     p.add_argument("-o", "--output", help="where to write the word vectors")
     p.add_argument("--format", choices=FORMATS,
                    help="vector file format (default: from the suffix: .bin binary, .w2v "
@@ -78,7 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="always use the full window (no random shrinking)")  # fmt: skip
     g.add_argument("--exact-pairs", action="store_true",
                    help="word2vec.c's updates: skip-gram pair by pair, CBOW centre by "
-                        "centre (blocked=0)")  # fmt: skip
+                        "centre (blocked=0); without it, w2v's faster blocked updates, also "
+                        "in word2vec.c mode (-train)")  # fmt: skip
     g.add_argument("--max-sentence-length", type=positive_int, default=10000,
                    help="longer lines are cut into pieces of this many words")  # fmt: skip
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -102,6 +107,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--merge", choices=("weighted", "mean", "sum"), default="weighted",
                    help="how replicas' changes are combined")  # fmt: skip
     add_output_control(p)
+    # what --resume compares the options with, to refuse those it would not apply
+    p.set_defaults(option_defaults={d: p.get_default(d) for d in (*RESUME_FIXED, "workers")})
+
+
+#: Options a resumed run cannot apply: the checkpoint fixes the model and its schedule.
+RESUME_FIXED = {
+    "vector_size": "--vector-size", "window": "--window", "sg": "--sg/--cbow", "hs": "--hs",
+    "negative": "--negative", "ns_exponent": "--ns-exponent", "softmax": "--softmax",
+    "bias": "--bias", "cbow_sum": "--cbow-sum", "min_count": "--min-count",
+    "max_vocab_size": "--max-vocab-size", "max_final_vocab": "--max-final-vocab",
+    "sample": "--sample", "unicode_errors": "--unicode-errors", "epochs": "--epochs",
+    "alpha": "--alpha", "min_alpha": "--min-alpha", "seed": "--seed",
+    "no_shrink_windows": "--no-shrink-windows", "exact_pairs": "--exact-pairs",
+    "max_sentence_length": "--max-sentence-length",
+}  # fmt: skip
+
+
+def _check_resume_options(args: argparse.Namespace) -> None:
+    """Refuse model and schedule options given beside --resume (the checkpoint's are used);
+    warn that --workers is not applied either."""
+    defaults = getattr(args, "option_defaults", {})
+    given = [flag for dest, flag in RESUME_FIXED.items()
+             if dest in defaults and getattr(args, dest) != defaults[dest]]  # fmt: skip
+    if given:
+        raise UsageError(
+            f"--resume continues the checkpoint's run with its own model and schedule; "
+            f"drop {', '.join(given)} (or start a new run without --resume)"
+        )
+    if "workers" in defaults and args.workers != defaults["workers"]:
+        logger.warning("--resume: --workers is not applied; the checkpoint's thread count is")
 
 
 def _train_distributed(args, params, bar, checkpoint, resume):
@@ -151,6 +186,16 @@ def _train_params(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """``w2v train``: build the vocabulary, train, save; a summary at the end."""
+    from w2v.corpus import STDIN_NAMES, spooled_stdin
+
+    if str(args.corpus) in STDIN_NAMES:
+        with spooled_stdin() as path:
+            args.corpus = str(path)
+            return _run(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from w2v.vocabulary import Vocabulary
     from w2v.word2vec import Word2Vec
 
@@ -166,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
         if args.read_vocab:
             raise UsageError("--resume: the vocabulary is the checkpoint's; drop --read-vocab")
         require_file(resume, "checkpoint")
+        _check_resume_options(args)
         checkpoint = checkpoint or resume  # keep checkpointing where the run came from
     for path, what in ((args.output, "vectors"), (args.model, "model"),
                        (args.save_vocab, "vocabulary"), (checkpoint, "checkpoint")):  # fmt: skip
@@ -180,6 +226,7 @@ def run(args: argparse.Namespace) -> int:
     stage = "counting the vocabulary"
     announce_compilation()
     t0 = time.perf_counter()
+    words_before = epochs_before = 0
     try:
         if getattr(args, "ray", None) is not None:
             stage = "training"
@@ -189,6 +236,9 @@ def run(args: argparse.Namespace) -> int:
             params = {k: v for k, v in vars(model.params).items() if k != "extra"}
         elif resume:
             stage = "resuming"
+            before = read_state(resume)  # what the run had done: not trained now
+            words_before = sum(before.words)
+            epochs_before = len(before.epoch_history)
             t_train = time.perf_counter()
             model = Word2Vec.resume(resume, args.corpus, callbacks=[bar.callback()], **ckpt_kw)
             train_time = time.perf_counter() - t_train
@@ -216,12 +266,7 @@ def run(args: argparse.Namespace) -> int:
             model.train(args.corpus, callbacks=[bar.callback()], **ckpt_kw)
             train_time = time.perf_counter() - t_train
         stage = "saving"
-        if args.output:
-            save_vectors(model.wv, args.output, fmt)
-            saved.append(f"vectors to {args.output} ({fmt})")
-        if args.model:
-            model.save(args.model)
-            saved.append(f"model to {args.model}")
+        _save_outputs(args, model, fmt, saved)
     except KeyboardInterrupt:
         where = stage
         if stage in ("training", "resuming") and bar.last is not None:
@@ -238,8 +283,33 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     if not args.quiet:
-        _print_train_summary(model, params, bar, train_time, time.perf_counter() - t0, saved)
+        history = model.epoch_history
+        words = (history[-1].words if history else 0) - words_before
+        run_epochs = len(history) - epochs_before
+        total_time = time.perf_counter() - t0
+        _print_train_summary(model, params, words, run_epochs, train_time, total_time, saved)
     return 0
+
+
+def _save_outputs(args: argparse.Namespace, model, fmt: str | None, saved: list[str]) -> None:
+    """The full model first (it can always be converted later), then the vectors; a failure
+    to write one does not stop the other, and the error names what was and was not written."""
+    failed = []
+    outputs = [(args.model, "model", lambda: model.save(args.model), f"model to {args.model}"),
+               (args.output, "vectors", lambda: save_vectors(model.wv, args.output, fmt),
+                f"vectors to {args.output} ({fmt})")]  # fmt: skip
+    for path, what, save, done in outputs:
+        if not path:
+            continue
+        try:
+            save()
+            saved.append(done)
+        except (OSError, W2VError, ValueError) as exc:
+            reason = f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+            failed.append(f"the {what} {path} ({reason})")
+    if failed:
+        written = f"; written: {', '.join(saved)}" if saved else "; nothing was written"
+        raise Failure(f"could not write {' and '.join(failed)}{written}")
 
 
 def _print_saved(args: argparse.Namespace, saved: list[str]) -> None:
@@ -247,17 +317,21 @@ def _print_saved(args: argparse.Namespace, saved: list[str]) -> None:
         print("saved " + ", ".join(saved))
 
 
-def _print_train_summary(model, params, bar, train_time, total_time, saved) -> None:
+def _print_train_summary(model, params, words, epochs, train_time, total_time, saved) -> None:
+    """The table printed after a run; ``words`` and ``epochs`` are those trained by this run
+    (a resumed run does not count what the checkpoint had done)."""
     vocab = model.vocab
-    history = model.epoch_history
-    words = history[-1].words if history else 0
-    losses = [h.loss for h in history]
+    losses = [h.loss for h in model.epoch_history]
+    if words > 0:
+        trained = (f"{words:,} words in {epochs} epoch(s), {train_time:.1f}s, "
+                   f"{words / max(train_time, 1e-9):,.0f} words/s")  # fmt: skip
+    else:
+        trained = "nothing: the checkpointed run had already finished"
     rows = [
         ("vocabulary", f"{len(vocab):,} words (min count {params['min_count']}) "
                        f"from {vocab.total_tokens:,} tokens"),
         ("model", _describe(params)),
-        ("trained", f"{words:,} words in {len(history)} epoch(s), {train_time:.1f}s, "
-                    f"{words / max(train_time, 1e-9):,.0f} words/s"),
+        ("trained", trained),
         ("loss per epoch", "  ".join(f"{x:.4f}" for x in losses)),
         ("total time", f"{total_time:.1f}s"),
     ]  # fmt: skip
