@@ -19,7 +19,8 @@ from w2v.callbacks import Callback
 from w2v.checkpoint import RunState
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError
 from w2v.formats import load_native
-from w2v.word2vec import Word2Vec, chunk_ids
+from w2v.params import chunk_ids
+from w2v.word2vec import Word2Vec
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 # 1 worker: the run is reproducible bit for bit, so a resumed run must equal a straight one
@@ -226,7 +227,7 @@ def test_ctrl_c_stops_workers_within_a_second_and_checkpoints(corpus_file, tmp_p
 
 
 def test_chunks_stay_short_for_expensive_layers():
-    from w2v.word2vec import Params
+    from w2v.params import Params
 
     assert chunk_ids(Params(), 100_000) == 1 << 16  # defaults unchanged
     assert chunk_ids(Params(sg=1, hs=1, negative=0), 1_000_000) > 30_000
@@ -240,7 +241,7 @@ def test_a_softmax_chunk_takes_well_under_a_second():
     rng = np.random.default_rng(0)
     sentences = [list(rng.choice(words, 100)) for _ in range(40)]
     times = []
-    import w2v.word2vec as module
+    import w2v.training as module
 
     original = module.train_chunk
 
