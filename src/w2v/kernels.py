@@ -390,7 +390,16 @@ def predict_and_update(cfg, n, targets, nt, negs, weights, tree, lr, scratch):
 def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch):
     """CBOW on ``nb`` centres at once: for each ``b``, the mean (or sum) of the context
     vectors ``contexts[b, :cnts[b]]``, plus the hidden bias, predicts ``targets[b]``. All
-    predictions are scored before any weight moves and they share the negatives.
+    predictions are scored before any weight moves and they share the negatives. As plain
+    loops::
+
+        for b < nb:
+            H[b] = mean(syn0[contexts[b, c]] for c < cnts[b]) + hidden_bias  # or the sum
+        dH = predict_and_update(...)  # -lr * dLoss/dH; output layers updated
+        for b < nb:
+            for c < cnts[b]:
+                syn0[contexts[b, c]] += dH[b]  # / cnts[b] with cbow_exact_gradient
+            hidden_bias += dH[b]
 
     With the mean, word2vec.c and gensim move every context vector by the whole hidden-layer
     error (``cnt`` times its gradient), and their learning rates are tuned for that, so that
@@ -428,7 +437,15 @@ def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, scratch):
     """Skip-gram block: each of the ``cnt`` context words' vectors (plus the hidden bias)
-    predicts ``target[0]``, all scored before any update."""
+    predicts ``target[0]``, all scored before any update. As plain loops::
+
+        for i < cnt:
+            H[i] = syn0[context[i]] + hidden_bias
+        dH = predict_and_update(...)  # -lr * dLoss/dH; output layers updated
+        for i < cnt:
+            syn0[context[i]] += dH[i]
+            hidden_bias += dH[i]
+    """
     syn0, hidden_bias = weights.syn0, weights.hidden_bias
     H, dH = scratch.H, scratch.dH
     d = syn0.shape[1]
