@@ -19,7 +19,8 @@ from w2v.callbacks import Callback
 from w2v.checkpoint import RunState, read_state
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError
 from w2v.formats import load_native
-from w2v.word2vec import Word2Vec, chunk_ids
+from w2v.params import chunk_ids
+from w2v.word2vec import Word2Vec
 
 # 1 worker: the run is reproducible bit for bit, so a resumed run must equal a straight one
 EXACT = dict(sg=1, hs=1, negative=3, vector_size=16, min_count=5, epochs=3, workers=1,
@@ -232,7 +233,7 @@ def test_ctrl_c_stops_workers_after_their_chunk_and_checkpoints(corpus_file, tmp
 
 
 def test_chunks_stay_short_for_expensive_layers():
-    from w2v.word2vec import Params
+    from w2v.params import Params
 
     assert chunk_ids(Params(), 100_000) == 1 << 16  # defaults unchanged
     assert chunk_ids(Params(sg=1, hs=1, negative=0), 1_000_000) > 30_000
@@ -248,7 +249,7 @@ def test_a_softmax_run_is_cut_into_small_chunks():
     rng = np.random.default_rng(0)
     sentences = [list(rng.choice(words, 100)) for _ in range(40)]
     chunk_words = []
-    import w2v.word2vec as module
+    import w2v.training as module
 
     original = module.train_chunk
 

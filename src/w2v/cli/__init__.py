@@ -18,12 +18,12 @@ import textwrap
 import traceback
 from collections.abc import Sequence
 
-from w2v import __version__
 from w2v.cli import convert, demo, evaluate, explore, phrases, plot, query, train
 from w2v.cli.common import PROG, ArgumentParser, Failure, UsageError
 from w2v.cli.progress import terminal_logging
 from w2v.cli.word2vec_c import parse_word2vec_c
 from w2v.errors import W2VError
+from w2v.version import __version__
 
 __all__ = ["COMMANDS", "build_parser", "main", "parse_word2vec_c"]
 

@@ -32,7 +32,7 @@ from w2v.distributed.node import Node
 from w2v.distributed.replica import model_from_native, model_weights, native_payload
 from w2v.distributed.shards import plan_shards
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError, W2VError
-from w2v.formats import load_native, save_native
+from w2v.formats.native import load_native, save_native
 from w2v.word2vec import Word2Vec
 
 logger = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ class _Run:
 
     # ------------------------------------------------------------------------ set-up
     def _hello(self) -> None:
-        from w2v import __version__
+        from w2v.version import __version__
 
         infos = _get(self.ray, [a.hello.remote() for a in self.actors], "starting the nodes",
                      HELLO_SECONDS)  # fmt: skip

@@ -72,7 +72,7 @@ class Node:
 
     def hello(self) -> dict[str, Any]:
         """Version, process id and host of this node; fails if its shard is unreadable."""
-        from w2v import __version__
+        from w2v.version import __version__
 
         check_readable(self.shard)
         return {"version": __version__, "pid": os.getpid(), "host": socket.gethostname()}

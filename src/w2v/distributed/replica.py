@@ -7,7 +7,6 @@ rows a prediction updates); everything else talks to a :class:`Replica`.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -16,13 +15,13 @@ import numpy as np
 
 from w2v.corpus import EncodedCorpus
 from w2v.errors import TrainingError
-from w2v.kernels import CBOW_BATCH, make_scratch, thread_private, train_chunk
-from w2v.rng import stream_seed
+from w2v.kernels import CBOW_BATCH, Schedule
+from w2v.params import WEIGHT_NAMES, chunk_ids
 from w2v.sampler import keep_probabilities
+from w2v.training import Diverged, Job, train_chunks
 from w2v.vocabulary import Vocabulary
-from w2v.word2vec import _WEIGHT_NAMES, Word2Vec, chunk_ids
+from w2v.word2vec import Word2Vec
 
-WEIGHT_NAMES = _WEIGHT_NAMES
 # Merges happen between chunks: a round of sync_words words must span at least one, or a
 # small sync_words would not make merges more frequent. (Chunks key the random streams, so
 # one node reproduces single-process training only with single-process chunks.)
@@ -134,58 +133,28 @@ class Replica:
         model, p = self.model, self.params
         words_in = np.diff(encoded.chunk_words)
         sizes = [int(words_in[c]) for c in chunks]
-        round_words = max(sum(sizes), 1)
         offsets = np.cumsum([0, *sizes])[:-1].tolist()
-        jobs = list(zip(chunks, offsets, strict=True))
-        tree, sampler = model._tree_arrays(), model._sampler_arrays()
-        weights = model._weights()
-        max_path = model.tree.codes.shape[1] if model.tree is not None else 1
-        lock = threading.Lock()
-        totals = {"loss": 0.0, "preds": 0, "words": 0}
+        jobs = [Job(chunk=c, epoch=0, words_before=o, stream=(*stream, first_chunk + c))
+                for c, o in zip(chunks, offsets, strict=True)]  # fmt: skip
         occurrences = np.zeros(len(self.vocab), dtype=np.int64)
-        errors: list[BaseException] = []
+        lock = threading.Lock()
 
-        def work() -> None:
-            H, dH, scratch = make_scratch(self.cfg, p.vector_size, max_path, len(self.vocab))
-            state = thread_private(1, np.uint64)
-            occ = np.zeros_like(occurrences)
-            loss_sum = 0.0
-            preds_sum = words_sum = 0
-            try:
-                while True:
-                    with lock:
-                        if not jobs or errors:
-                            break
-                        chunk, offset = jobs.pop(0)
-                    ids = encoded.read(chunk)
-                    state[:] = stream_seed(p.seed, *stream, first_chunk + chunk)
-                    loss, preds, words = train_chunk(
-                        ids, self.cfg, weights, tree, sampler, self.keep, np.float32(lr_from),
-                        np.float32(lr_to), offset, round_words, state, H, dH, scratch,
-                    )  # fmt: skip
-                    if not math.isfinite(loss):
-                        raise TrainingError(f"training diverged (loss is {loss}); lower alpha")
-                    occ += np.bincount(ids[ids >= 0], minlength=occ.shape[0])
-                    loss_sum += loss
-                    preds_sum += preds
-                    words_sum += words
-            except BaseException as exc:
-                with lock:
-                    errors.append(exc)
+        def read_counted(chunk: int) -> np.ndarray:
+            ids = encoded.read(chunk)
+            occ = np.bincount(ids[ids >= 0], minlength=occurrences.shape[0])
             with lock:
-                totals["loss"] += loss_sum
-                totals["preds"] += preds_sum
-                totals["words"] += words_sum
                 occurrences[:] += occ
+            return ids
 
-        pool = [threading.Thread(target=work, daemon=True) for _ in range(max(1, threads))]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
-        if errors:
-            raise errors[0]
-        return totals["loss"], totals["preds"], totals["words"], occurrences
+        try:
+            stats = train_chunks(
+                jobs, read_counted, self.cfg, model._weights(), model._tree_arrays(),
+                model._sampler_arrays(), Schedule(lr_from, lr_to, max(sum(sizes), 1)),
+                seed=p.seed, workers=max(1, threads),
+            )  # fmt: skip
+        except Diverged as exc:
+            raise TrainingError(f"training diverged ({exc}); lower alpha") from None
+        return stats.loss, stats.predictions, stats.words, occurrences
 
     def expected_updates(self, occurrences: np.ndarray) -> dict[str, np.ndarray]:
         """How many times training these word occurrences updates each row of each merged
