@@ -83,7 +83,8 @@ def report_out_of_vocabulary(encoded: EncodedCorpus) -> OutOfVocabulary:
     """What of ``encoded``'s text lies outside the vocabulary, logged at INFO."""
     oov = OutOfVocabulary(encoded.n_raw_words - encoded.n_words, encoded.n_unknown_words,
                           encoded.n_raw_words)  # fmt: skip
-    logger.info(
+    logger.log(
+        logging.INFO if oov.tokens else logging.DEBUG,
         "out of vocabulary: %d of %d tokens (%.2f%%), %d distinct words, are not trained",
         oov.tokens, oov.total, 100 * oov.tokens / max(oov.total, 1), oov.words,
     )  # fmt: skip
