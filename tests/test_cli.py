@@ -188,7 +188,7 @@ def test_stdin_corpus_trains_as_the_file_does(w2v, corpus, tmp_path, capsys):
 def test_a_failed_vectors_file_keeps_the_model(corpus, tmp_path, capsys, monkeypatch):
     """The model is saved first; a vectors file that cannot be written is named, and so is
     what was written."""
-    from w2v.cli import train as train_command
+    from w2v.cli import train_outputs as train_command
     from w2v.word2vec import Word2Vec
 
     out, model = tmp_path / "v.txt", tmp_path / "m.w2v"
@@ -203,6 +203,50 @@ def test_a_failed_vectors_file_keeps_the_model(corpus, tmp_path, capsys, monkeyp
     assert f"could not write the vectors {out} (Permission denied)" in error
     assert f"written: model to {model}" in error
     assert not out.exists() and len(Word2Vec.load(model).wv) > 1000
+
+
+def test_init_continues_a_saved_model_and_grows_it(corpus, tmp_path, capsys):
+    from w2v.word2vec import Word2Vec
+
+    lines = corpus.read_text().splitlines()
+    first, more = tmp_path / "first.txt", tmp_path / "more.txt"
+    first.write_text("\n".join(lines[: len(lines) // 2]) + "\n")
+    more.write_text("\n".join(lines[len(lines) // 2 :]) + "\n")
+    m1, m2, m3 = tmp_path / "m1.w2v", tmp_path / "m2.w2v", tmp_path / "m3.w2v"
+    assert call(capsys, "train", first, "--model", m1, *SMALL).returncode == 0
+    old = Word2Vec.load(m1)
+    # without --update-vocab: same words, trained further, the new text's other words counted
+    proc = call(capsys, "train", more, "--init", m1, "--model", m2, "-o", tmp_path / "v.txt",
+                "--epochs", 2, "--no-progress")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    kept = Word2Vec.load(m2)
+    assert kept.wv.index_to_key == old.wv.index_to_key and kept.epochs_trained == 3
+    assert not np.array_equal(kept.wv.vectors, old.wv.vectors)
+    oov = re.search(r"out of vocabulary\s+([\d,]+) of", proc.stdout)  # the summary row
+    assert oov and int(oov.group(1).replace(",", "")) > 0, proc.stdout
+    # with it: the vocabulary grows, known words keep their ids
+    proc = call(capsys, "train", more, "--init", m1, "--update-vocab", "--model", m3,
+                "--no-progress")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    grown = Word2Vec.load(m3)
+    assert grown.wv.index_to_key[: len(old.wv)] == old.wv.index_to_key
+    assert len(grown.wv) > len(old.wv) and "added by this run's text" in proc.stdout
+    # options the saved model fixes are refused, before anything is written
+    proc = call(capsys, "train", more, "--init", m1, "--model", tmp_path / "x.w2v", "--sg")
+    assert proc.returncode == 2 and "drop --sg/--cbow" in one_line_error(proc)
+    proc = call(capsys, "train", more, "--update-vocab", "--model", tmp_path / "x.w2v")
+    assert proc.returncode == 2 and "--init" in one_line_error(proc)
+    assert not (tmp_path / "x.w2v").exists()
+
+
+def test_divergence_is_reported_once(tmp_path, capsys):
+    text = tmp_path / "small.txt"
+    text.write_text("".join(f"w{i % 7} w{i % 11} w{i % 13} w{i % 5}\n" for i in range(300)))
+    proc = call(capsys, "train", text, "-o", tmp_path / "v.txt", "--alpha", "1e6", "--min-alpha",
+                "1e6", "--softmax", "--negative", 0, "--min-count", 1, *SMALL[-3:])  # fmt: skip
+    assert proc.returncode == 1
+    assert "diverged" in one_line_error(proc) and proc.stderr.count("diverged") == 1
+    assert not (tmp_path / "v.txt").exists()
 
 
 @pytest.mark.slow

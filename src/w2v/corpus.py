@@ -28,7 +28,7 @@ from numba import njit
 
 from w2v.errors import CorpusError, ParameterError
 from w2v.tokenizer import count_space_split, first_invalid_utf8, last_cut, next_token
-from w2v.vocabulary import LINE_END, Vocabulary, find_slot, fnv1a
+from w2v.vocabulary import LINE_END, Vocabulary, WordTable, find_slot, fnv1a
 
 logger = logging.getLogger(__name__)
 
@@ -350,26 +350,33 @@ def _add_word(out, k, sent_len, w, max_len):
 
 
 @njit(nogil=True, cache=True)
-def _encode_block(buf, n, slots, hashes, starts, lens, key_bytes, out, sent_len, max_len):
+def _encode_block(buf, n, slots, hashes, starts, lens, key_bytes, out, sent_len, max_len, unk):
     """Write the word ids of ``buf`` to ``out``, dropping unknown words and ending each sentence
-    (a line, or ``max_len`` consecutive known words) with SENTENCE_END.
+    (a line, or ``max_len`` consecutive known words) with SENTENCE_END. The unknown words go
+    to ``unk`` (room for ``n + 1`` bytes), one a line, to be counted.
 
-    Returns ``(ids written, length of the open sentence, tokens read)``.
+    Returns ``(ids written, length of the open sentence, tokens read, bytes written to unk)``.
     """
     pos = 0
     k = 0
     raw = 0
+    u = 0
     while True:
         s, e, newlines = next_token(buf, pos, n)
         if newlines > 0:
             k, sent_len = _end_sentence(out, k, sent_len)
         if s >= n:
-            return k, sent_len, raw
+            return k, sent_len, raw, u
         raw += 1
         j = find_slot(slots, hashes, starts, lens, key_bytes, buf, s, e, fnv1a(buf, s, e))
         w = slots[j]
         if w >= 0:
             k, sent_len = _add_word(out, k, sent_len, w, max_len)
+        else:
+            unk[u : u + e - s] = buf[s:e]
+            u += e - s
+            unk[u] = NEWLINE_BYTE
+            u += 1
         pos = e
 
 
@@ -440,6 +447,8 @@ class EncodedCorpus:
         Known-word tokens (what the learning-rate schedule counts).
     n_raw_words : int
         All tokens read, unknown words included.
+    n_unknown_words : int
+        Distinct words read that are not in the vocabulary (left out of the ids).
     crc32 : int
         CRC-32 of the encoded ids: identifies the training data when a checkpoint is resumed.
     chunk_starts : numpy.ndarray
@@ -458,16 +467,20 @@ class EncodedCorpus:
     ) -> None:
         self._open(max_sentence_length, chunk_size, tmpdir)
         table = vocab.table
+        unknown = WordTable()  # distinct words outside the vocabulary, for the report
         sent_len = n_raw = 0
         for block in corpus.blocks():
             out = np.empty(block.shape[0] + 2, dtype=np.int32)
-            k, sent_len, raw = _encode_block(
+            unk = np.empty(block.shape[0] + 1, dtype=np.uint8)
+            k, sent_len, raw, u = _encode_block(
                 block, block.shape[0], table.slots, table.hashes, table.starts, table.lens,
-                table.key_bytes, out, sent_len, max_sentence_length,
+                table.key_bytes, out, sent_len, max_sentence_length, unk,
             )  # fmt: skip
             self._append(out[:k])
+            unknown.count(unk[:u])
             n_raw += raw
         self._close_writing(sent_len, n_raw)
+        self.n_unknown_words = unknown.n_words
 
     @classmethod
     def from_spool(
@@ -494,6 +507,8 @@ class EncodedCorpus:
             self._append(out[:k])
             n_raw += raw
         self._close_writing(sent_len, n_raw)
+        # every word counted occurs in the text (counting_ids is None after pruning)
+        self.n_unknown_words = int(np.count_nonzero(vocab.counting_ids < 0))
         return self
 
     def _open(self, max_sentence_length: int, chunk_size: int, tmpdir) -> None:

@@ -146,3 +146,32 @@ def chunk_ids(p: Params, vocab_size: int) -> int:
     cost = contexts * per_prediction * p.vector_size * (1 + p.bias)
     fit = int(_CHUNK_SECONDS * _KERNEL_RATE / max(cost, 1.0))
     return max(64, min(_DEFAULT_CHUNK, fit))
+
+
+def run_schedule(
+    p: Params,
+    epochs: int | None,
+    *,
+    start_alpha: float | None,
+    alpha: float | None,
+    end_alpha: float | None,
+    min_alpha: float | None,
+) -> tuple[int, float, float]:
+    """The epochs and learning rates of one ``train`` call: those given (gensim's
+    ``start_alpha``/``end_alpha`` or w2v's ``alpha``/``min_alpha``, not two different values),
+    else the model's; checked."""
+
+    def one_of(name: str, value, alias: str, alias_value, default: float) -> float:
+        if value is not None and alias_value is not None and value != alias_value:
+            raise ParameterError(f"give {name} or {alias}, not both")
+        return next((v for v in (value, alias_value) if v is not None), default)
+
+    alpha = one_of("start_alpha", start_alpha, "alpha", alpha, p.alpha)
+    min_alpha = one_of("end_alpha", end_alpha, "min_alpha", min_alpha, p.min_alpha)
+    epochs = p.epochs if epochs is None else epochs
+    if not (isinstance(epochs, (int, np.integer)) and not isinstance(epochs, bool) and epochs >= 1):
+        raise ParameterError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if not (math.isfinite(alpha) and alpha > 0 and 0 <= min_alpha <= alpha):
+        raise ParameterError(f"alpha must be a finite number > 0 and min_alpha in [0, alpha], "
+                             f"got alpha={alpha!r}, min_alpha={min_alpha!r}")  # fmt: skip
+    return int(epochs), float(alpha), float(min_alpha)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from w2v.callbacks import Callback, Progress
+from w2v.callbacks import Callback, Progress, as_callback
 from w2v.checkpoint import RunState
 from w2v.errors import TrainingError
 from w2v.formats.native import save_native
@@ -69,6 +69,41 @@ class ChunkStats(NamedTuple):
     loss: float  #: summed loss of every prediction
     predictions: int  #: predictions made
     words: int  #: words read (before subsampling)
+
+
+class OutOfVocabulary(NamedTuple):
+    """Tokens of a training corpus that are not in the model's vocabulary (not trained)."""
+
+    tokens: int  #: tokens outside the vocabulary
+    words: int  #: distinct words among them
+    total: int  #: tokens read, known or not
+
+
+def report_out_of_vocabulary(encoded: EncodedCorpus) -> OutOfVocabulary:
+    """What of ``encoded``'s text lies outside the vocabulary, logged at INFO."""
+    oov = OutOfVocabulary(encoded.n_raw_words - encoded.n_words, encoded.n_unknown_words,
+                          encoded.n_raw_words)  # fmt: skip
+    logger.log(
+        logging.INFO if oov.tokens else logging.DEBUG,
+        "out of vocabulary: %d of %d tokens (%.2f%%), %d distinct words, are not trained",
+        oov.tokens, oov.total, 100 * oov.tokens / max(oov.total, 1), oov.words,
+    )  # fmt: skip
+    return oov
+
+
+def check_totals(total_examples: int | None, total_words: int | None, sentences: int | None,
+                 tokens: int) -> None:  # fmt: skip
+    """Warn when gensim's ``total_examples`` / ``total_words`` do not describe the corpus (the
+    learning rate follows the corpus as read, whatever they say)."""
+    for name, given, actual, what in (
+        ("total_examples", total_examples, sentences, "sentences"),
+        ("total_words", total_words, tokens, "tokens"),
+    ):
+        if given is not None and actual is not None and given != actual:
+            logger.warning(
+                "train(%s=%d): the corpus has %d %s; the learning rate follows the corpus as "
+                "read", name, given, actual, what,
+            )  # fmt: skip
 
 
 class Diverged(TrainingError):
@@ -395,7 +430,7 @@ class TrainingRun:
         self.alpha = state.alpha
         self.min_alpha = state.min_alpha
         self.epoch_base = state.epochs_trained_at_start  # random streams are keyed by it
-        self.callbacks = callbacks
+        self.callbacks = [as_callback(cb) for cb in callbacks]  # w2v's hooks or gensim's
         self.report_delay = report_delay
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
@@ -450,11 +485,13 @@ class TrainingRun:
         with self.control.lock:
             words = int(self.words[: epoch + 1].sum() if epoch_end else self.words.sum())
             loss, preds = self.loss[epoch], self.predictions[epoch]
+            loss_sum = self.loss[: epoch + 1].sum()
         elapsed = time.perf_counter() - self.t0
         return Progress(
             epoch=epoch, epochs=self.epochs, words=words, total_words=self.total_words,
             words_per_sec=words / elapsed if elapsed > 0 else 0.0, alpha=self._alpha_at(words),
             loss=float(loss / preds) if preds else float("nan"), elapsed=elapsed,
+            loss_sum=float(loss_sum),
         )  # fmt: skip
 
     def _epoch_words_per_sec(self, epoch: int) -> float:
@@ -591,8 +628,7 @@ class TrainingRun:
         if diverged:
             self._restore(snapshot)
             msg = f"{control.error}; the weights were restored to their values before this run"
-            control.error = TrainingError(msg)
-            logger.error("%s", msg)
+            control.error = TrainingError(msg)  # raised to the caller, who reports it
             return
         self._report_epochs()
         if self.checkpoint and control.error is None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from w2v.checkpoint import read_state
 from w2v.cli.common import (
-    Failure,
     UsageError,
     add_command,
     add_output_control,
@@ -23,8 +22,15 @@ from w2v.cli.common import (
     require_file,
 )
 from w2v.cli.progress import ProgressBar, announce_compilation
-from w2v.errors import ParameterError, W2VError
-from w2v.formats import FORMATS, format_from_suffix, save_vectors
+from w2v.cli.train_continue import (
+    RESUME_FIXED,
+    check_init_options,
+    check_resume_options,
+    load_init_model,
+)
+from w2v.cli.train_outputs import print_saved, print_train_summary, save_outputs
+from w2v.errors import ParameterError
+from w2v.formats import FORMATS, format_from_suffix
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         w2v train corpus.txt.xz -o vectors.bin --sg --negative 10 --vector-size 300 --epochs 10
         w2v train corpus.txt -o vectors.txt --hs --negative 0 --save-vocab vocab.txt
         w2v train corpus.txt -o vectors.txt --model model.w2v   # also keep the full model
+        w2v train more.txt --init model.w2v --update-vocab -o v.txt --model model2.w2v
         xzcat corpus.txt.xz | w2v train - -o vectors.txt       # the corpus from stdin
         w2v -train corpus.txt -output vectors.bin -binary 1    # word2vec.c's flags also work
     """)  # fmt: skip
@@ -92,6 +99,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="save the training state here periodically and on Ctrl-C")  # fmt: skip
     g.add_argument("--checkpoint-every", metavar="SECONDS", type=positive_float, default=600.0,
                    help="seconds between checkpoints")  # fmt: skip
+    g = p.add_argument_group("continuing a saved model")
+    g.add_argument("--init", metavar="MODEL",
+                   help="train this saved model (--model file) further on the corpus, with its "
+                   "own options (--epochs, --alpha, --min-alpha, --workers apply)")  # fmt: skip
+    g.add_argument("--update-vocab", action="store_true",
+                   help="with --init: first add the corpus's words that occur min-count times "
+                   "to the vocabulary (without it they are not trained)")  # fmt: skip
     g.add_argument("--resume", metavar="PATH",
                    help="continue the run saved in this checkpoint (same corpus; the model "
                    "options are the checkpoint's)")  # fmt: skip
@@ -111,34 +125,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(option_defaults={d: p.get_default(d) for d in (*RESUME_FIXED, "workers")})
 
 
-#: Options a resumed run cannot apply: the checkpoint fixes the model and its schedule.
-RESUME_FIXED = {
-    "vector_size": "--vector-size", "window": "--window", "sg": "--sg/--cbow", "hs": "--hs",
-    "negative": "--negative", "ns_exponent": "--ns-exponent", "softmax": "--softmax",
-    "bias": "--bias", "cbow_sum": "--cbow-sum", "min_count": "--min-count",
-    "max_vocab_size": "--max-vocab-size", "max_final_vocab": "--max-final-vocab",
-    "sample": "--sample", "unicode_errors": "--unicode-errors", "epochs": "--epochs",
-    "alpha": "--alpha", "min_alpha": "--min-alpha", "seed": "--seed",
-    "no_shrink_windows": "--no-shrink-windows", "exact_pairs": "--exact-pairs",
-    "max_sentence_length": "--max-sentence-length",
-}  # fmt: skip
-
-
-def _check_resume_options(args: argparse.Namespace) -> None:
-    """Refuse model and schedule options given beside --resume (the checkpoint's are used);
-    warn that --workers is not applied either."""
-    defaults = getattr(args, "option_defaults", {})
-    given = [flag for dest, flag in RESUME_FIXED.items()
-             if dest in defaults and getattr(args, dest) != defaults[dest]]  # fmt: skip
-    if given:
-        raise UsageError(
-            f"--resume continues the checkpoint's run with its own model and schedule; "
-            f"drop {', '.join(given)} (or start a new run without --resume)"
-        )
-    if "workers" in defaults and args.workers != defaults["workers"]:
-        logger.warning("--resume: --workers is not applied; the checkpoint's thread count is")
-
-
 def _train_distributed(args, params, bar, checkpoint, resume):
     """Train on Ray (checkpoints after every epoch); returns the model."""
     from w2v import distributed
@@ -151,21 +137,6 @@ def _train_distributed(args, params, bar, checkpoint, resume):
         address=args.ray or None, sync_words=args.sync_words, merge=args.merge,
         callbacks=[bar.callback()], progress=False, checkpoint=checkpoint, resume=resume, **kw,
     )  # fmt: skip
-
-
-def _describe(params: dict[str, Any]) -> str:
-    arch = "skip-gram" if params.get("sg") else "CBOW"
-    layers = []
-    if params.get("negative"):
-        layers.append(f"negative sampling ({params['negative']})")
-    if params.get("hs"):
-        layers.append("hierarchical softmax")
-    if params.get("softmax"):
-        layers.append("full softmax")
-    return (
-        f"{arch}, {' + '.join(layers)}, {params.get('vector_size', 100)} dimensions, "
-        f"window {params.get('window', 5)}"
-    )
 
 
 def _train_params(args: argparse.Namespace) -> dict[str, Any]:
@@ -211,8 +182,14 @@ def _run(args: argparse.Namespace) -> int:
         if args.read_vocab:
             raise UsageError("--resume: the vocabulary is the checkpoint's; drop --read-vocab")
         require_file(resume, "checkpoint")
-        _check_resume_options(args)
+        check_resume_options(args)
         checkpoint = checkpoint or resume  # keep checkpointing where the run came from
+    init = getattr(args, "init", None)
+    if getattr(args, "update_vocab", False) and not init:
+        raise UsageError("--update-vocab grows the model of --init; give --init MODEL")
+    if init:
+        require_file(init, "model")
+        check_init_options(args)
     for path, what in ((args.output, "vectors"), (args.model, "model"),
                        (args.save_vocab, "vocabulary"), (checkpoint, "checkpoint")):  # fmt: skip
         check_writable(path, what)
@@ -227,6 +204,7 @@ def _run(args: argparse.Namespace) -> int:
     announce_compilation()
     t0 = time.perf_counter()
     words_before = epochs_before = 0
+    train_kw: dict[str, Any] = {}
     try:
         if getattr(args, "ray", None) is not None:
             stage = "training"
@@ -243,6 +221,10 @@ def _run(args: argparse.Namespace) -> int:
             model = Word2Vec.resume(resume, args.corpus, callbacks=[bar.callback()], **ckpt_kw)
             train_time = time.perf_counter() - t_train
             params = {k: v for k, v in vars(model.params).items() if k != "extra"}
+        elif init:
+            stage = "growing the vocabulary" if args.update_vocab else "loading the model"
+            model, train_kw = load_init_model(args)
+            params = {k: v for k, v in vars(model.params).items() if k != "extra"}
         elif args.read_vocab:
             vocab = Vocabulary.load(args.read_vocab)
             keep = [i for i, c in enumerate(vocab.counts.tolist()) if c >= params["min_count"]]
@@ -258,15 +240,15 @@ def _run(args: argparse.Namespace) -> int:
             model.vocab.save(args.save_vocab)
             saved.append(f"vocabulary to {args.save_vocab}")
         if not args.output and not args.model:
-            _print_saved(args, saved)
+            print_saved(args, saved)
             return 0  # word2vec.c does this too: -save-vocab without -output only counts
         if not resume and getattr(args, "ray", None) is None:
             stage = "training"
             t_train = time.perf_counter()
-            model.train(args.corpus, callbacks=[bar.callback()], **ckpt_kw)
+            model.train(args.corpus, callbacks=[bar.callback()], **ckpt_kw, **train_kw)
             train_time = time.perf_counter() - t_train
         stage = "saving"
-        _save_outputs(args, model, fmt, saved)
+        save_outputs(args, model, fmt, saved)
     except KeyboardInterrupt:
         where = stage
         if stage in ("training", "resuming") and bar.last is not None:
@@ -287,54 +269,5 @@ def _run(args: argparse.Namespace) -> int:
         words = (history[-1].words if history else 0) - words_before
         run_epochs = len(history) - epochs_before
         total_time = time.perf_counter() - t0
-        _print_train_summary(model, params, words, run_epochs, train_time, total_time, saved)
+        print_train_summary(model, params, words, run_epochs, train_time, total_time, saved)
     return 0
-
-
-def _save_outputs(args: argparse.Namespace, model, fmt: str | None, saved: list[str]) -> None:
-    """The full model first (it can always be converted later), then the vectors; a failure
-    to write one does not stop the other, and the error names what was and was not written."""
-    failed = []
-    outputs = [(args.model, "model", lambda: model.save(args.model), f"model to {args.model}"),
-               (args.output, "vectors", lambda: save_vectors(model.wv, args.output, fmt),
-                f"vectors to {args.output} ({fmt})")]  # fmt: skip
-    for path, what, save, done in outputs:
-        if not path:
-            continue
-        try:
-            save()
-            saved.append(done)
-        except (OSError, W2VError, ValueError) as exc:
-            reason = f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
-            failed.append(f"the {what} {path} ({reason})")
-    if failed:
-        written = f"; written: {', '.join(saved)}" if saved else "; nothing was written"
-        raise Failure(f"could not write {' and '.join(failed)}{written}")
-
-
-def _print_saved(args: argparse.Namespace, saved: list[str]) -> None:
-    if not args.quiet and saved:
-        print("saved " + ", ".join(saved))
-
-
-def _print_train_summary(model, params, words, epochs, train_time, total_time, saved) -> None:
-    """The table printed after a run; ``words`` and ``epochs`` are those trained by this run
-    (a resumed run does not count what the checkpoint had done)."""
-    vocab = model.vocab
-    losses = [h.loss for h in model.epoch_history]
-    if words > 0:
-        trained = (f"{words:,} words in {epochs} epoch(s), {train_time:.1f}s, "
-                   f"{words / max(train_time, 1e-9):,.0f} words/s")  # fmt: skip
-    else:
-        trained = "nothing: the checkpointed run had already finished"
-    rows = [
-        ("vocabulary", f"{len(vocab):,} words (min count {params['min_count']}) "
-                       f"from {vocab.total_tokens:,} tokens"),
-        ("model", _describe(params)),
-        ("trained", trained),
-        ("loss per epoch", "  ".join(f"{x:.4f}" for x in losses)),
-        ("total time", f"{total_time:.1f}s"),
-    ]  # fmt: skip
-    rows += [("saved", s) for s in saved]
-    width = max(len(k) for k, _ in rows)
-    print("\n".join(f"{k:<{width}}  {v}" for k, v in rows))
