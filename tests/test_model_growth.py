@@ -24,22 +24,15 @@ def parts(real_sentences) -> tuple[list[list[str]], list[list[str]]]:
     return real_sentences[:half], real_sentences[half:]
 
 
-def neighbours(model: Word2Vec, words: list[str], topn: int = 10) -> dict[str, set[str]]:
-    return {w: {x for x, _ in model.wv.most_similar(w, topn=topn)} for w in words}
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-# Everything in this test passes but `kept >= 0.3`: at this scale (100k words, 2 epochs, 24
-# dimensions) the neighbours of words 50-80 are mostly noise. Training the same model two more
-# epochs on the same text, with no update, keeps 0.13 (sg-ns) and 0.07 (cbow-hs); the update
-# keeps 0.12 and 0.17. Left to the integrator rather than loosened.
-@pytest.mark.xfail(strict=True, reason="kept >= 0.3 is below this scale's noise (see above)")
 @pytest.mark.parametrize("config", CONFIGS)
 def test_a_model_survives_an_update(parts, config, tmp_path):
     first, second = parts
     model = Word2Vec(first, **COMMON, **CONFIGS[config])
     old_words = list(model.wv.index_to_key)
-    frequent = old_words[50:80]
-    before = neighbours(model, frequent)
     old_vectors = model.wv.vectors.copy()
     old_count = model.wv.get_vecattr(old_words[0], "count")
 
@@ -59,9 +52,13 @@ def test_a_model_survives_an_update(parts, config, tmp_path):
 
     losses = model.train(second, total_examples=model.corpus_count, epochs=model.epochs)
     assert all(math.isfinite(x) for x in losses) and np.isfinite(model.wv.vectors).all()
-    after = neighbours(model, frequent)
-    kept = np.mean([len(before[w] & after[w]) / 10 for w in frequent])
-    assert kept >= 0.3, kept  # old words keep much of their neighbourhood
+    # Old words go on from where they were: the cosine of each frequent word's vector before
+    # the update and after training measured 0.97-0.98, as much as two more epochs without an
+    # update (0.93-0.98); a re-initialised model (another seed) gives -0.08 to 0.20. Neighbour
+    # overlap would not tell them apart at this scale (24 dimensions, 100k words: noise).
+    top = slice(0, 200)
+    continuity = (unit(old_vectors[top]) * unit(model.wv.vectors[top])).sum(axis=1).mean()
+    assert continuity >= 0.8, continuity
     # added words are learned, not left at their random start
     new_word = added[0]
     assert model.wv.similarity(new_word, model.wv.most_similar(new_word, topn=1)[0][0]) > 0.3
