@@ -205,6 +205,23 @@ def test_weighted_merge_keeps_a_row_trained_on_one_node_whole():
     assert bias.tolist() == [3.5, 3.0, 1.0]
 
 
+def test_capped_merge_sums_unless_every_node_moved_a_row_the_same_way():
+    # rows: one node only; opposite directions; all four the same way; nobody; a 1-d bias
+    base = np.ones((4, 2), np.float32)
+    one = np.array([[3, 4], [1, 0], [3, 4], [0, 0]], np.float32)
+    other = np.array([[0, 0], [-1, 0], [3, 4], [0, 0]], np.float32)
+    merged = merge_rows(base, [one, other, other, other], cap=2.0)
+    assert merged[0].tolist() == [4, 5]  # one node trained it: its whole delta
+    assert merged[1].tolist() == [-1, 1]  # the sum (-2, 0) is no longer than 2 x 1
+    # the same step from all four: twice one node's step, not four times
+    np.testing.assert_allclose(merged[2], [7, 9], rtol=1e-6)
+    assert merged[3].tolist() == [1, 1]  # no node moved it: no division by zero
+    two = merge_rows(base, [one, other], cap=2.0)
+    assert two.tolist() == merge_rows(base, [one, other], total=True).tolist()  # 2 nodes: sum
+    bias = merge_rows(np.zeros(3, np.float32), [np.ones(3, np.float32)] * 4, cap=2.0)
+    assert bias.tolist() == [2, 2, 2]
+
+
 # ------------------------------------------------------------------ training on the cluster
 SMALL = {"vector_size": 50, "min_count": 5, "epochs": 3, "sg": 0, "seed": 1}
 
@@ -257,6 +274,8 @@ NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine
         # Adding the deltas up keeps every update, only 10k words stale: measured 0.002 above
         # single-process.
         ("sum", 0.02),
+        # With two nodes the cap never binds: the same as the sum.
+        ("capped", 0.02),
         # Averaging gives a row that both nodes train half of each node's step, so at equal
         # epochs training is behind: measured 0.09 above single-process on this slice.
         ("weighted", 0.15),

@@ -29,6 +29,7 @@ from w2v.cli.train_continue import (
     load_init_model,
 )
 from w2v.cli.train_outputs import print_saved, print_train_summary, save_outputs
+from w2v.distributed.merge import MERGES
 from w2v.errors import ParameterError
 from w2v.formats import FORMATS, format_from_suffix
 
@@ -118,8 +119,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="training threads in each replica")  # fmt: skip
     g.add_argument("--sync-words", type=positive_int, default=200_000,
                    help="words each node trains between merges")  # fmt: skip
-    g.add_argument("--merge", choices=("weighted", "mean", "sum"), default="weighted",
-                   help="how replicas' changes are combined")  # fmt: skip
+    g.add_argument("--merge", choices=MERGES, default="capped",
+                   help="how replicas' changes are combined: 'capped' adds them up, a row "
+                   "moving at most twice as far as one node moved it; 'weighted'/'mean' "
+                   "average them; 'sum' adds them up (docs/distributed.md)")  # fmt: skip
     add_output_control(p)
     # what --resume compares the options with, to refuse those it would not apply
     p.set_defaults(option_defaults={d: p.get_default(d) for d in (*RESUME_FIXED, "workers")})

@@ -1,6 +1,6 @@
 """Distributed training on a Ray cluster: one full replica per node, merged every few words.
 
-``train(corpus, nodes=N, threads_per_node=T, address=None, sync_words=S, merge="weighted",
+``train(corpus, nodes=N, threads_per_node=T, address=None, sync_words=S, merge="capped",
 **params)`` returns an ordinary :class:`w2v.Word2Vec`. Needs the ``ray`` extra
 (``pip install "w2v[ray]"``); importing this package does not import Ray. See
 docs/distributed.md.

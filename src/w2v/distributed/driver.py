@@ -116,7 +116,7 @@ def train(
     threads_per_node: int = 1,
     address: str | None = None,
     sync_words: int = DEFAULT_SYNC_WORDS,
-    merge: str = "weighted",
+    merge: str = "capped",
     callbacks: Sequence[Callback] = (),
     report_delay: float = 1.0,
     progress: bool | None = None,
@@ -141,7 +141,7 @@ def train(
         connection is used.
     sync_words : int
         Words each node trains between merges.
-    merge : {"weighted", "mean"}
+    merge : {"capped", "weighted", "mean", "sum"}
         How replicas' changes are combined (:mod:`w2v.distributed.merge`).
     callbacks : sequence of Callback
         Progress reports (``on_progress`` every ``report_delay`` seconds and after each

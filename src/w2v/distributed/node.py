@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from w2v.distributed.counting import ShardCounts, count_shard
-from w2v.distributed.merge import merge_rows, owner_bounds
+from w2v.distributed.merge import CAP, merge_rows, owner_bounds
 from w2v.distributed.replica import Replica, row_views
 from w2v.distributed.shards import Shard, ShardCorpus, check_readable
 from w2v.errors import TrainingError
@@ -45,7 +45,7 @@ def _rows(n_rows: dict[str, int], k: int) -> dict[str, int]:
 
 
 class Node:
-    """One replica. ``index`` of ``nodes``; ``merge`` is ``"weighted"`` or ``"mean"``."""
+    """One replica. ``index`` of ``nodes``; ``merge`` is a rule of :data:`MERGES`."""
 
     def __init__(
         self,
@@ -145,8 +145,9 @@ class Node:
             deltas = [p[name][0] for p in pieces]
             counts = [p[name][1] for p in pieces] if self.merge == "weighted" else None
             out[name] = merge_rows(
-                self.base[name][lo:hi], deltas, counts, total=self.merge == "sum"
-            )
+                self.base[name][lo:hi], deltas, counts, total=self.merge == "sum",
+                cap=CAP if self.merge == "capped" else None,
+            )  # fmt: skip
             if not np.isfinite(out[name]).all():
                 raise TrainingError(
                     f"training diverged ({name} is no longer finite); lower alpha or "
