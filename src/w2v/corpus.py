@@ -149,7 +149,7 @@ class Corpus:
     def blocks(self) -> Iterator[np.ndarray]:
         """Yield uint8 arrays of valid UTF-8, each ending at a token boundary; every file and
         every sentence ends with a newline."""
-        invalid = _InvalidText()
+        invalid = InvalidText()
         lines = _LineCounter()
         if self.sentences is not None:
             yield from map(lines, self._sentence_blocks(invalid))
@@ -158,14 +158,9 @@ class Corpus:
         self.sentence_count = lines.count
         if invalid.count and not self._warned:
             self._warned = True  # the same corpus read again would repeat the same news
-            done = "replaced by U+FFFD" if self.unicode_errors == "replace" else "dropped"
-            logger.warning(
-                "corpus: %d invalid UTF-8 sequence%s %s, the first in %s; pass "
-                "unicode_errors='strict' to stop at them",
-                invalid.count, "" if invalid.count == 1 else "s", done, invalid.first,
-            )  # fmt: skip
+            invalid.warn(self.unicode_errors)
 
-    def _file_blocks(self, path: Path, invalid: _InvalidText) -> Iterator[np.ndarray]:
+    def _file_blocks(self, path: Path, invalid: InvalidText) -> Iterator[np.ndarray]:
         before = _identity(path)
         with open_binary(path) as f:
             carry = b""
@@ -194,26 +189,10 @@ class Corpus:
         _check_unchanged(path, before)
         yield self._clean(carry + b"\n", path, offset, invalid)
 
-    def _clean(self, data: bytes, path: Path, offset: int, invalid: _InvalidText) -> np.ndarray:
-        """``data`` (from byte ``offset`` of ``path``) as valid UTF-8 under the unicode_errors
-        policy, counting the invalid sequences."""
-        arr = np.frombuffer(data, dtype=np.uint8)
-        bad = first_invalid_utf8(arr, arr.shape[0])
-        if bad < 0:
-            return arr
-        if self.unicode_errors == "strict":
-            raise CorpusError(f"{path}: invalid UTF-8 at byte offset {offset + bad}")
-        replaced = data.decode("utf-8", errors="replace")
-        # one U+FFFD per invalid sequence, as the decoder cuts them; genuine ones are not news
-        invalid.add(
-            replaced.count("\ufffd") - data.count(_REPLACEMENT),
-            f"{path} at byte offset {offset + bad}",
-        )
-        if self.unicode_errors == "ignore":
-            return np.frombuffer(data.decode("utf-8", errors="ignore").encode(), dtype=np.uint8)
-        return np.frombuffer(replaced.encode("utf-8"), dtype=np.uint8)
+    def _clean(self, data: bytes, path: Path, offset: int, invalid: InvalidText) -> np.ndarray:
+        return clean_utf8(data, path, offset, self.unicode_errors, invalid)
 
-    def _sentence_blocks(self, invalid: _InvalidText) -> Iterator[np.ndarray]:
+    def _sentence_blocks(self, invalid: InvalidText) -> Iterator[np.ndarray]:
         lines: list[str] = []
         size = expected = 0
         first = 0  # number of the first sentence in `lines`
@@ -234,7 +213,7 @@ class Corpus:
             yield self._sentences_to_block(lines, expected, first, invalid)
 
     def _sentences_to_block(
-        self, lines: list[str], expected: int, first: int, invalid: _InvalidText
+        self, lines: list[str], expected: int, first: int, invalid: InvalidText
     ) -> np.ndarray:
         text = "\n".join(lines) + "\n"
         try:
@@ -282,7 +261,7 @@ class _LineCounter:
         return block
 
 
-class _InvalidText:
+class InvalidText:
     """Invalid UTF-8 met in one reading of a corpus: how many sequences, and where the first
     one was."""
 
@@ -294,6 +273,36 @@ class _InvalidText:
         if not self.count:
             self.first = where
         self.count += count
+
+    def warn(self, unicode_errors: str) -> None:
+        """Log the one warning a reading with invalid UTF-8 gets."""
+        done = "replaced by U+FFFD" if unicode_errors == "replace" else "dropped"
+        logger.warning(
+            "corpus: %d invalid UTF-8 sequence%s %s, the first in %s; pass "
+            "unicode_errors='strict' to stop at them",
+            self.count, "" if self.count == 1 else "s", done, self.first,
+        )  # fmt: skip
+
+
+def clean_utf8(
+    data: bytes, path: Path, offset: int, unicode_errors: str, invalid: InvalidText
+) -> np.ndarray:
+    """``data`` (from byte ``offset`` of ``path``) as valid UTF-8 under the ``unicode_errors``
+    policy, counting the invalid sequences in ``invalid``."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    bad = first_invalid_utf8(arr, arr.shape[0])
+    if bad < 0:
+        return arr
+    if unicode_errors == "strict":
+        raise CorpusError(f"{path}: invalid UTF-8 at byte offset {offset + bad}")
+    replaced = data.decode("utf-8", errors="replace")
+    # one U+FFFD per invalid sequence, as the decoder cuts them; genuine ones are not news
+    invalid.add(
+        replaced.count("\ufffd") - data.count(_REPLACEMENT), f"{path} at byte offset {offset + bad}"
+    )
+    if unicode_errors == "ignore":
+        return np.frombuffer(data.decode("utf-8", errors="ignore").encode(), dtype=np.uint8)
+    return np.frombuffer(replaced.encode("utf-8"), dtype=np.uint8)
 
 
 def _identity(path: Path) -> tuple[int, int, int, int]:

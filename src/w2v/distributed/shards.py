@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from w2v.corpus import BLOCK_BYTES, UNICODE_ERRORS, Corpus, open_binary
+from w2v.corpus import BLOCK_BYTES, UNICODE_ERRORS, Corpus, InvalidText, clean_utf8, open_binary
 from w2v.errors import CorpusError, ParameterError
-from w2v.tokenizer import first_invalid_utf8, last_cut
+from w2v.tokenizer import last_cut
 
 COMPRESSED = (".gz", ".bz2", ".xz", ".lzma")
 _WINDOW = 1 << 16  # bytes read at a time when looking for a cut
@@ -167,13 +167,16 @@ class ShardCorpus:
         return f"ShardCorpus({self.shard})"
 
     def blocks(self) -> Iterator[np.ndarray]:
+        invalid = InvalidText()
         for piece in self.shard.pieces:
             if piece.compressed:
                 yield from Corpus(piece.path, self.unicode_errors).blocks()
             else:
-                yield from self._piece_blocks(piece)
+                yield from self._piece_blocks(piece, invalid)
+        if invalid.count:
+            invalid.warn(self.unicode_errors)
 
-    def _piece_blocks(self, piece: Piece) -> Iterator[np.ndarray]:
+    def _piece_blocks(self, piece: Piece, invalid: InvalidText) -> Iterator[np.ndarray]:
         path = Path(piece.path)
         with open_binary(path) as f:
             f.seek(piece.start)
@@ -194,17 +197,7 @@ class ShardCorpus:
                     carry = buf  # a token longer than a block: read on
                     continue
                 cut = cut or len(buf)
-                yield self._clean(buf[:cut], path, offset)
+                yield clean_utf8(buf[:cut], path, offset, self.unicode_errors, invalid)
                 offset += cut
                 carry = buf[cut:]
-            yield self._clean(carry + b"\n", path, offset)
-
-    def _clean(self, data: bytes, path: Path, offset: int) -> np.ndarray:
-        arr = np.frombuffer(data, dtype=np.uint8)
-        bad = first_invalid_utf8(arr, arr.shape[0])
-        if bad < 0:
-            return arr
-        if self.unicode_errors == "strict":
-            raise CorpusError(f"{path}: invalid UTF-8 at byte offset {offset + bad}")
-        text = data.decode("utf-8", errors=self.unicode_errors)
-        return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+            yield clean_utf8(carry + b"\n", path, offset, self.unicode_errors, invalid)
