@@ -527,62 +527,6 @@ def make_scratch(cfg: KernelConfig, dim: int, max_path: int, vocab_size: int) ->
     )
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
-def _subsampled_sentence(ids, pos, keep, rng, sent):
-    """Copy the sentence starting at ``ids[pos]`` into ``sent``, dropping each occurrence of a
-    word ``w`` with probability ``1 - keep[w]``. Returns ``(kept, words read, next pos)``."""
-    n = ids.shape[0]
-    length = 0
-    read = 0
-    while pos < n and ids[pos] >= 0:
-        w = ids[pos]
-        pos += 1
-        read += 1
-        if keep[w] < 1.0 and keep[w] <= uniform(rng):
-            continue
-        sent[length] = w
-        length += 1
-    return length, read, pos + 1  # past the sentence end
-
-
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
-def _context_of(centre, sent, length, cfg, rng, context):
-    """The context of ``sent[centre]`` into ``context``: every word at most ``b`` positions
-    before or after it, ``b`` being the window, or with ``shrink_windows`` a uniform draw from
-    1..window (word2vec.c's effective window). Returns the number of words."""
-    window = cfg.window
-    b = window - below(rng, window) if cfg.shrink_windows else window
-    cnt = 0
-    for j in range(max(0, centre - b), min(length, centre + b + 1)):
-        if j != centre:
-            context[cnt] = sent[j]
-            cnt += 1
-    return cnt
-
-
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
-def _train_centres(
-    cfg, contexts, cnts, targets, nb, negs, weights, tree, sampler, lr, rng, scratch
-):
-    """Draw the negatives and take the step(s) for ``nb`` centres (``targets[:nb]``) with
-    their contexts. Returns ``(loss, predictions)``."""
-    for k in range(cfg.negative):
-        negs[k] = draw_negative(sampler.threshold, sampler.alias, rng, targets[:nb])
-    if not cfg.sg:
-        loss = cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch)
-        return loss, nb
-    if cfg.blocked:  # all contexts of the centre in one block
-        loss = sg_step(cfg, contexts[0], cnts[0], targets, negs, weights, tree, lr, scratch)
-        return loss, cnts[0]
-    loss = 0.0
-    for c in range(cnts[0]):  # word2vec.c: each pair its own step with its own negatives
-        if c > 0:
-            for k in range(cfg.negative):
-                negs[k] = draw_negative(sampler.threshold, sampler.alias, rng, targets[:1])
-        loss += sg_step(cfg, contexts[0, c : c + 1], 1, targets, negs, weights, tree, lr, scratch)
-    return loss, cnts[0]
-
-
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, scratch):
     """Train on one chunk of encoded corpus.
@@ -612,11 +556,12 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
         ``(loss sum, predictions, words read)``.
     """
     alpha, min_alpha = np.float32(schedule.alpha), np.float32(schedule.min_alpha)
+    threshold, alias, keep = sampler.threshold, sampler.alias, sampler.keep
     n = ids.shape[0]
     window = cfg.window
     ns_only = cfg.negative > 0 and not cfg.hs and not cfg.softmax
     batch = CBOW_BATCH if cfg.blocked and not cfg.sg and ns_only else 1
-    stride = 2 * window + 1  # a CBOW batch takes centres this far apart: contexts disjoint
+    stride = 2 * window + 1 if batch > 1 else 1  # centres of a CBOW batch: contexts disjoint
     sent = np.empty(n, dtype=np.int32)
     contexts = np.empty((batch, 2 * window), dtype=np.int32)
     cnts = np.empty(batch, dtype=np.int32)
@@ -627,26 +572,23 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
     words = 0
     pos = 0
     while pos < n:
-        length, read, pos = _subsampled_sentence(ids, pos, sampler.keep, rng, sent)
-        words += read
-        fraction = (words_before + words) / schedule.total_words
-        lr = np.float32(learning_rate(alpha, min_alpha, fraction))
-        if batch == 1:
-            # for each centre, its context
-            for centre in range(length):
-                cnt = _context_of(centre, sent, length, cfg, rng, contexts[0])
-                if cnt == 0:
-                    continue
-                targets[0], cnts[0] = sent[centre], cnt
-                step_loss, step_predictions = _train_centres(
-                    cfg, contexts, cnts, targets, 1, negs, weights, tree, sampler, lr, rng,
-                    scratch,
-                )  # fmt: skip
-                loss += step_loss
-                predictions += step_predictions
-            continue
-        # A CBOW batch: for each centre, its context, taking the centres of a batch `stride`
-        # apart (base + offset, + stride, + 2 stride, ...) so that their contexts never overlap.
+        # the next sentence, each occurrence of word w kept with probability keep[w]
+        length = 0
+        while pos < n and ids[pos] >= 0:
+            w = ids[pos]
+            pos += 1
+            words += 1
+            if keep[w] < 1.0 and keep[w] <= uniform(rng):
+                continue
+            sent[length] = w
+            length += 1
+        pos += 1  # past the sentence end
+        lr = np.float32(
+            learning_rate(alpha, min_alpha, (words_before + words) / schedule.total_words)
+        )
+        # For each centre, its context. The centres are taken `batch` at a time, `stride`
+        # apart (base + offset, + stride, + 2 stride, ...), each group being one step: without
+        # a CBOW batch (batch 1, stride 1) simply one centre after the other.
         for base in range(0, length, batch * stride):
             for offset in range(stride):
                 nb = 0
@@ -654,15 +596,40 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
                     centre = base + offset + q * stride
                     if centre >= length:
                         break
-                    cnt = _context_of(centre, sent, length, cfg, rng, contexts[nb])
+                    # its context: the words up to `reach` positions before and after it
+                    reach = window - below(rng, window) if cfg.shrink_windows else window
+                    context = contexts[nb]
+                    cnt = 0
+                    for j in range(max(0, centre - reach), min(length, centre + reach + 1)):
+                        if j != centre:
+                            context[cnt] = sent[j]
+                            cnt += 1
                     if cnt > 0:
-                        targets[nb], cnts[nb] = sent[centre], cnt
+                        targets[nb] = sent[centre]
+                        cnts[nb] = cnt
                         nb += 1
-                if nb > 0:
-                    step_loss, step_predictions = _train_centres(
-                        cfg, contexts, cnts, targets, nb, negs, weights, tree, sampler, lr, rng,
-                        scratch,
-                    )  # fmt: skip
-                    loss += step_loss
-                    predictions += step_predictions
+                if nb == 0:
+                    continue
+                for k in range(cfg.negative):
+                    negs[k] = draw_negative(threshold, alias, rng, targets[:nb])
+                if not cfg.sg:  # CBOW: each context predicts its centre
+                    loss += cbow_step(
+                        cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch
+                    )
+                    predictions += nb
+                elif cfg.blocked:  # skip-gram, the centre's whole context in one block
+                    loss += sg_step(
+                        cfg, contexts[0], cnts[0], targets, negs, weights, tree, lr, scratch
+                    )
+                    predictions += cnts[0]
+                else:  # skip-gram as word2vec.c: each pair its own step with its own negatives
+                    for c in range(cnts[0]):
+                        if c > 0:
+                            for k in range(cfg.negative):
+                                negs[k] = draw_negative(threshold, alias, rng, targets[:1])
+                        loss += sg_step(
+                            cfg, contexts[0, c : c + 1], 1, targets, negs, weights, tree, lr,
+                            scratch,
+                        )  # fmt: skip
+                    predictions += cnts[0]
     return loss, predictions, words
