@@ -1,9 +1,10 @@
 """Train w2v and gensim side by side on the same corpus and print markdown tables.
 
 Throughput (words/s, scaling from 1 to 2 workers, peak RSS) and, with ``--quality``, the
-quality of the vectors (WS-353, SimLex-999, Google analogies) measured for both systems by the
-same evaluation code. Every training runs in a fresh child process so that memory, numba's
-compiled code and gensim's state cannot leak from one measurement into the next.
+quality of the vectors (WS-353, SimLex-999, Google analogies) measured for every system by the
+same evaluation code; with ``--word2vec-c PATH``, the original word2vec.c is measured too.
+Every training runs in a fresh child process so that memory, numba's compiled code and
+gensim's state cannot leak from one measurement into the next.
 
 Run from the repository root (see benchmarks/README.md):
 
@@ -61,6 +62,7 @@ CONFIGS = {  # name -> (sg, hs, negative)
 SYSTEMS = {
     "w2v": "w2v (blocked=1)",
     "w2v_exact": "w2v exact (blocked=0)",
+    "word2vec_c": "word2vec.c",
     "gensim_file": "gensim corpus_file",
     "gensim_iter": "gensim iterator",
     "w2v_base": "w2v baseline (blocked=1)",
@@ -250,6 +252,8 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
 
     logging.basicConfig(level=logging.WARNING)
     system = spec["system"]
+    if system == "word2vec_c":
+        return _rates_and_quality(spec, *child_word2vec_c(spec))
     sg, hs, negative = CONFIGS[spec["config"]]
     params = dict(COMMON, sg=sg, hs=hs, negative=negative, workers=spec["workers"],
                   seed=spec["seed"], epochs=spec["epochs"])  # fmt: skip
@@ -311,12 +315,124 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
         out["vocab_size"] = len(words)
     out["peak_rss_train_mib"] = (_proc_status_kib("VmHWM") or 0) / 1024
     out["peak_rss_process_mib"] = max(out["peak_rss_train_mib"], out["peak_rss_before_train_mib"])
+    return _rates_and_quality(spec, out, words, vectors)
+
+
+def _rates_and_quality(spec: dict[str, Any], out: dict[str, Any], words, vectors) -> dict[str, Any]:
+    """Add words/s and, if the spec asks for it, the quality of the vectors to ``out``."""
     out["words_per_sec"] = spec["corpus_words"] * spec["epochs"] / out["train_seconds"]
     if spec.get("evaluate"):
         t0 = time.perf_counter()
         out["quality"] = evaluate_vectors(words, vectors, Path(spec["eval_dir"]))
         out["eval_seconds"] = time.perf_counter() - t0
     return out
+
+
+# ------------------------------------------------------------------------------ word2vec.c
+def _kill_with_parent() -> None:
+    """In the forked child before exec: SIGKILL it when its parent dies, so that a timed-out
+    measurement (the parent kills this script's child process) cannot leave word2vec.c
+    training on in the background."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _run_word2vec_c(cmd: list[str], log_path: Path) -> dict[str, Any]:
+    """Run one word2vec.c process to its end: wall, CPU and steal seconds, peak RSS."""
+    with open(log_path, "wb") as log_file:
+        t0, s0 = time.perf_counter(), _steal_seconds()
+        proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT,
+                                preexec_fn=_kill_with_parent)  # fmt: skip
+        # wait4 gives the resource usage of this one process (CPU of all its threads, peak RSS)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        s1 = _steal_seconds()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    output = log_path.read_text(errors="replace")
+    if proc.returncode != 0:
+        tail = output.strip().splitlines()[-3:]
+        raise RuntimeError(f"word2vec.c exit status {proc.returncode}: {' | '.join(tail)}")
+    return {"seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "steal_seconds": None if s0 is None or s1 is None else s1 - s0,
+            "peak_rss_mib": usage.ru_maxrss / 1024, "output": output}  # fmt: skip
+
+
+def word2vec_c_command(spec: dict[str, Any], vocab: str, output: str) -> list[str]:
+    """The word2vec.c command line that trains like the other systems' ``spec``."""
+    sg, hs, negative = CONFIGS[spec["config"]]
+    c = COMMON
+    return [spec["word2vec_c"], "-train", spec["path"], "-read-vocab", vocab, "-output", output,
+            "-cbow", str(1 - sg), "-size", str(c["vector_size"]), "-window", str(c["window"]),
+            "-min-count", str(c["min_count"]), "-sample", str(c["sample"]),
+            "-negative", str(negative), "-hs", str(hs), "-alpha", str(c["alpha"]),
+            "-iter", str(spec["epochs"]), "-threads", str(spec["workers"]),
+            "-binary", "1", "-debug", "1"]  # fmt: skip
+
+
+WORD2VEC_C_TIMING = (
+    "word2vec.c cannot time its training apart, so its train time is the wall time of a whole "
+    "process that reads the vocabulary a first run counted and saved (`-read-vocab`), then "
+    "initialises the weights (and the unigram table for NS), trains and writes the binary "
+    "vectors; the first run (read the corpus, count, sort, `-save-vocab`) is its build_vocab "
+    "in the end-to-end table. Its peak RSS is that of the training process."
+)
+
+
+def word2vec_c_note(binary: str) -> str:
+    """What the report says about the word2vec.c binary and how its settings differ."""
+    import hashlib
+
+    digest = hashlib.sha256(Path(binary).read_bytes()).hexdigest()[:16]
+    example = word2vec_c_command(
+        {"word2vec_c": binary, "path": "CORPUS", "config": "sg-ns", "epochs": 1, "workers": 2},
+        "VOCAB", "VECTORS",
+    )  # fmt: skip
+    return (f"word2vec.c: `{binary}` (sha256 {digest}...), e.g. `{shlex.join(example)}` "
+            "(`-cbow 1` for CBOW, `-negative 0 -hs 1` for HS). The same settings except what "
+            "it has no option for: its learning rate decays to alpha x 1e-4 (not min_alpha), it "
+            "has no seed (each thread seeds its generator with its index), and it writes a "
+            "`</s>` vector (dropped before evaluation).")  # fmt: skip
+
+
+def child_word2vec_c(spec: dict[str, Any]) -> tuple[dict[str, Any], list[str], Any]:
+    """Count the vocabulary with word2vec.c (timed as its build_vocab), then train from it.
+
+    The first run reads the corpus, counts the words and saves the vocabulary (it stops
+    there: no ``-output``); the second reads that vocabulary with ``-read-vocab``, so its
+    wall time, the one measured as training, holds no pass counting the corpus, as for the
+    other systems. Returns the measurements and the vectors, without word2vec.c's ``</s>``.
+    """
+    import tempfile
+
+    from w2v.formats import load_word2vec_format
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-word2vec-c-") as tmp:
+        vocab, vectors_file = Path(tmp) / "vocab.txt", Path(tmp) / "vectors.bin"
+        count = _run_word2vec_c(
+            [spec["word2vec_c"], "-train", spec["path"], "-min-count", str(COMMON["min_count"]),
+             "-save-vocab", str(vocab), "-debug", "1"], Path(tmp) / "vocab.log",
+        )  # fmt: skip
+        out["vocab_seconds"] = count["seconds"]
+        cmd = word2vec_c_command(spec, str(vocab), str(vectors_file))
+        train = _run_word2vec_c(cmd, Path(tmp) / "train.log")
+        out["train_seconds"] = train["seconds"]
+        out["train_cpu_seconds"] = train["cpu_seconds"]
+        out["train_steal_seconds"] = train["steal_seconds"]
+        # the training is a process of its own: its whole size is what training holds
+        out["rss_before_train_mib"] = out["peak_rss_before_train_mib"] = 0.0
+        out["peak_rss_train_mib"] = train["peak_rss_mib"]
+        out["peak_rss_process_mib"] = max(train["peak_rss_mib"], count["peak_rss_mib"])
+        out["vocab_peak_rss_mib"] = count["peak_rss_mib"]
+        out["command"] = shlex.join(cmd)
+        words, vectors = load_word2vec_format(vectors_file, binary=True, unicode_errors="replace")
+    keep = [i for i, w in enumerate(words) if w != "</s>"]  # its sentence-end token
+    words, vectors = [words[i] for i in keep], vectors[keep]
+    out["vocab_size"] = len(words)
+    return out, words, vectors
 
 
 # ----------------------------------------------------------------------------- parent side
@@ -439,6 +555,7 @@ def throughput(args, corpus: dict[str, Any], report: dict[str, Any]) -> None:
                 cell = results.setdefault(config, {}).setdefault(str(workers), {})
                 for system in reversed(systems) if flip else systems:
                     spec = {"system": system, "config": config, "workers": workers,
+                            "word2vec_c": args.word2vec_c,
                             "epochs": args.epochs, "seed": args.seed, "path": corpus["path"],
                             "warmup_path": corpus["warmup_path"],
                             "corpus_words": corpus["words"],
@@ -473,8 +590,15 @@ def print_throughput(args, corpus, results) -> None:
           "epochs / wall time of the train call (vocabulary building excluded; w2v encodes "
           "the corpus to word ids while it counts the vocabulary, so that pass is in "
           "build_vocab: see the end-to-end table below).\n")  # fmt: skip
+    if "word2vec_c" in systems:
+        print(WORD2VEC_C_TIMING + "\n")
     cols = ["config", "workers"] + [f"{SYSTEMS[s]} words/s" for s in systems]
-    ratios = [("w2v", "gensim_file"), ("w2v", "gensim_iter"), ("w2v", "w2v_base")]
+    ratios = [
+        ("w2v", "word2vec_c"),
+        ("w2v", "gensim_file"),
+        ("w2v", "gensim_iter"),
+        ("w2v", "w2v_base"),
+    ]
     ratios = [r for r in ratios if r[0] in systems and r[1] in systems]
     cols += [f"ratio {a}/{b}" for a, b in ratios]
     print("| " + " | ".join(cols) + " |")
@@ -616,9 +740,10 @@ def quality(args, corpus: dict[str, Any], report: dict[str, Any]) -> None:
     for config in configs:
         # blocked=0 differs from blocked=1 except for CBOW-HS, which is never batched
         systems = ["w2v"] + (["w2v_exact"] if config != "cbow-hs" else [])
-        systems += ["gensim_file", "gensim_iter"]
-        for system in systems:
+        systems += ["word2vec_c", "gensim_file", "gensim_iter"]
+        for system in [s for s in systems if s in args.systems]:
             spec = {"system": system, "config": config, "workers": args.quality_workers,
+                    "word2vec_c": args.word2vec_c,
                     "epochs": args.quality_epochs, "seed": args.seed, "path": corpus["path"],
                     "warmup_path": corpus["warmup_path"], "corpus_words": corpus["words"],
                     "evaluate": True, "eval_dir": str(args.eval_dir)}  # fmt: skip
@@ -660,7 +785,9 @@ def quality(args, corpus: dict[str, Any], report: dict[str, Any]) -> None:
         "decays halfway through each epoch: it trains at a higher rate than asked. Its "
         "iterator mode (and w2v) decay the rate as specified.\n"
     )
-    for ref_name in ("gensim_file", "gensim_iter"):
+    for ref_name in ("word2vec_c", "gensim_file", "gensim_iter"):
+        if not any(ref_name in by_system for by_system in results.values()):
+            continue
         print(f"\n### Differences (w2v - {SYSTEMS[ref_name]})\n")
         cols = ["config", "system"] + [m[0] for m in QUALITY_METRICS]
         print("| " + " | ".join(cols) + " |")
@@ -668,7 +795,7 @@ def quality(args, corpus: dict[str, Any], report: dict[str, Any]) -> None:
         for c, by_system in results.items():
             ref = by_system.get(ref_name, {})
             for s, r in by_system.items():
-                if s.startswith("gensim"):
+                if not s.startswith("w2v"):  # rows for w2v, columns against the reference
                     continue
                 row = [c, SYSTEMS[s]]
                 for name, g, _ in QUALITY_METRICS:
@@ -714,6 +841,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--quality-epochs", type=int, default=5)
     ap.add_argument("--quality-workers", type=int, default=2)
     ap.add_argument("--eval-dir", type=Path, default=Path(DEFAULT_EVAL_DIR))
+    ap.add_argument("--word2vec-c", default=None, metavar="PATH",
+                    help="a word2vec.c binary (built from Mikolov's word2vec.c), measured as "
+                         "system word2vec_c; without it that system is skipped")  # fmt: skip
     ap.add_argument("--json", type=Path, default=None, help="write all raw numbers here")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -735,6 +865,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.repeat < 1 or args.epochs < 1 or not args.workers or min(args.workers) < 1:
         ap.error("--repeat, --epochs and --workers must be >= 1")
     args.quality = args.quality or args.quality_all or args.quality_only
+    if "word2vec_c" in args.systems:
+        if args.word2vec_c is None:
+            log("system word2vec_c skipped: give a word2vec.c binary with --word2vec-c PATH")
+            args.systems.remove("word2vec_c")
+        elif not os.access(args.word2vec_c, os.X_OK) or not Path(args.word2vec_c).is_file():
+            ap.error(f"--word2vec-c {args.word2vec_c}: not an executable file")
+        else:
+            args.word2vec_c = str(Path(args.word2vec_c).resolve())
+    if not args.systems:
+        ap.error("no system left to measure")
     return args
 
 
@@ -771,6 +911,8 @@ def main(argv: list[str] | None = None) -> int:
           "corpus_file mode mishandles lines longer than its 10,000-word batch (on the one-line "
           "text8 file it trains on only about 20,000 words per worker and epoch), so the line "
           "is cut for both.\n")  # fmt: skip
+    if "word2vec_c" in args.systems:
+        print(word2vec_c_note(args.word2vec_c) + "\n")
     report: dict[str, Any] = {"command": command, "cwd": os.getcwd(),
                               "started": started.isoformat(), "machine": machine,
                               "versions": vers, "settings": COMMON, "seed": args.seed,
