@@ -592,7 +592,7 @@ class KeyedVectors:
     # ------------------------------------------------------------------ gensim idioms
 
     #: ``meta["kind"]`` of a native file holding word vectors only (no model state).
-    NATIVE_KIND = "w2v.KeyedVectors"
+    NATIVE_KIND = native.NATIVE_VECTORS_KIND
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write words, vectors and counts in the native format, atomically (gensim's
