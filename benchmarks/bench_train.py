@@ -65,7 +65,10 @@ SYSTEMS = {
     "word2vec_c": "word2vec.c",
     "gensim_file": "gensim corpus_file",
     "gensim_iter": "gensim iterator",
+    "w2v_base": "w2v baseline (blocked=1)",
 }
+#: Measured unless --systems says otherwise; w2v_base needs --baseline-src.
+DEFAULT_SYSTEMS = ("w2v", "w2v_exact", "gensim_file", "gensim_iter")
 
 
 def log(msg: str) -> None:
@@ -256,10 +259,10 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
                   seed=spec["seed"], epochs=spec["epochs"])  # fmt: skip
     path, warm = spec["path"], spec["warmup_path"]
     out: dict[str, Any] = {}
-    if system in ("w2v", "w2v_exact"):
+    if system in ("w2v", "w2v_exact", "w2v_base"):
         from w2v.word2vec import Word2Vec
 
-        params["blocked"] = 1 if system == "w2v" else 0
+        params["blocked"] = 0 if system == "w2v_exact" else 1
         t0 = time.perf_counter()
         wm = Word2Vec(**dict(params, epochs=1))
         wm.build_vocab(warm)
@@ -436,7 +439,9 @@ def child_word2vec_c(spec: dict[str, Any]) -> tuple[dict[str, Any], list[str], A
 def run_child(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter; failures come back as ``{"error": ...}``."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
+    # w2v_base imports w2v from another source tree (e.g. a worktree of an older commit)
+    src = spec["baseline_src"] if spec["system"] == "w2v_base" else str(ROOT / "src")
+    env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)]
     t0 = time.perf_counter()
     try:
@@ -486,7 +491,17 @@ def machine_info() -> dict[str, Any]:
             "python": platform.python_version(), "loadavg_start": loadavg()}  # fmt: skip
 
 
-def versions() -> dict[str, Any]:
+def _git_commit(directory: Path) -> str | None:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(directory), "describe", "--always", "--dirty"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def versions(baseline_src: str | None = None) -> dict[str, Any]:
     v: dict[str, Any] = {}
     for pkg in ("numpy", "numba", "scipy", "gensim"):
         try:
@@ -500,13 +515,9 @@ def versions() -> dict[str, Any]:
         v["w2v"] = w2v.__version__
     except Exception as exc:  # noqa: BLE001 - reported, not fatal
         v["w2v"] = f"import failed: {exc}"
-    try:
-        v["w2v_commit"] = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        v["w2v_commit"] = None
+    v["w2v_commit"] = _git_commit(ROOT)
+    if baseline_src:
+        v["w2v_base_commit"] = _git_commit(Path(baseline_src))
     try:
         from gensim.models.word2vec_inner import FAST_VERSION
 
@@ -547,7 +558,8 @@ def throughput(args, corpus: dict[str, Any], report: dict[str, Any]) -> None:
                             "word2vec_c": args.word2vec_c,
                             "epochs": args.epochs, "seed": args.seed, "path": corpus["path"],
                             "warmup_path": corpus["warmup_path"],
-                            "corpus_words": corpus["words"]}  # fmt: skip
+                            "corpus_words": corpus["words"],
+                            "baseline_src": args.baseline_src}  # fmt: skip
                     res = run_child(spec, args.timeout)
                     res.update(repeat=rep, loadavg=loadavg())
                     cell.setdefault(system, []).append(res)
@@ -581,7 +593,12 @@ def print_throughput(args, corpus, results) -> None:
     if "word2vec_c" in systems:
         print(WORD2VEC_C_TIMING + "\n")
     cols = ["config", "workers"] + [f"{SYSTEMS[s]} words/s" for s in systems]
-    ratios = [("w2v", "word2vec_c"), ("w2v", "gensim_file"), ("w2v", "gensim_iter")]
+    ratios = [
+        ("w2v", "word2vec_c"),
+        ("w2v", "gensim_file"),
+        ("w2v", "gensim_iter"),
+        ("w2v", "w2v_base"),
+    ]
     ratios = [r for r in ratios if r[0] in systems and r[1] in systems]
     cols += [f"ratio {a}/{b}" for a, b in ratios]
     print("| " + " | ".join(cols) + " |")
@@ -810,8 +827,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     ap.add_argument("--configs", default=",".join(CONFIGS),
                     help="comma-separated subset of %(default)s")  # fmt: skip
-    ap.add_argument("--systems", default=",".join(SYSTEMS),
-                    help="comma-separated subset of %(default)s")  # fmt: skip
+    ap.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
+                    help=f"comma-separated subset of {','.join(SYSTEMS)} (default "
+                         "%(default)s)")  # fmt: skip
+    ap.add_argument("--baseline-src", default=None,
+                    help="the src/ directory of another w2v source tree (e.g. a git worktree "
+                         "of an older commit), measured as system w2v_base")  # fmt: skip
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per training run")
     ap.add_argument("--quality", action="store_true",
@@ -839,6 +860,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for s in args.systems:
         if s not in SYSTEMS:
             ap.error(f"unknown system {s!r}; choose from {', '.join(SYSTEMS)}")
+    if "w2v_base" in args.systems:
+        if not args.baseline_src or not (Path(args.baseline_src) / "w2v").is_dir():
+            ap.error("system w2v_base needs --baseline-src DIR, a directory holding w2v/")
+        args.baseline_src = str(Path(args.baseline_src).resolve())
     if args.repeat < 1 or args.epochs < 1 or not args.workers or min(args.workers) < 1:
         ap.error("--repeat, --epochs and --workers must be >= 1")
     args.quality = args.quality or args.quality_all or args.quality_only
@@ -870,7 +895,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = dt.datetime.now().astimezone()
     command = "PYTHONPATH=src python " + shlex.join(sys.argv)
-    machine, vers = machine_info(), versions()
+    machine, vers = machine_info(), versions(args.baseline_src)
     print("# w2v vs gensim training benchmark\n")
     print(f"Command: `{command}` (in `{os.getcwd()}`), started {started:%Y-%m-%d %H:%M:%S %Z}\n")
     print(f"Machine: {machine['nproc']} usable CPUs ({machine['cpu_count']} online), "
@@ -898,15 +923,16 @@ def main(argv: list[str] | None = None) -> int:
 
     # fill numba's on-disk cache before any timing (later children only load it)
     log("warming up numba's cache ...")
-    warm = run_child({"system": "w2v", "config": "sg-ns", "workers": 1, "epochs": 1,
-                      "seed": args.seed, "path": corpus["warmup_path"],
-                      "warmup_path": corpus["warmup_path"],
-                      "corpus_words": WARMUP_WORDS}, args.timeout)  # fmt: skip
-    report["numba_warmup"] = warm
-    if "error" in warm:
-        log(f"w2v warm-up failed: {warm['error']}")
-    else:
-        log(f"numba cache ready (child wall {warm['child_wall_seconds']:.1f}s)")
+    for system in ("w2v", "w2v_base") if "w2v_base" in args.systems else ("w2v",):
+        warm = run_child({"system": system, "config": "sg-ns", "workers": 1, "epochs": 1,
+                          "seed": args.seed, "path": corpus["warmup_path"],
+                          "warmup_path": corpus["warmup_path"], "corpus_words": WARMUP_WORDS,
+                          "baseline_src": args.baseline_src}, args.timeout)  # fmt: skip
+        report.setdefault("numba_warmup", {})[system] = warm
+        if "error" in warm:
+            log(f"{system} warm-up failed: {warm['error']}")
+        else:
+            log(f"{system}: numba cache ready (child wall {warm['child_wall_seconds']:.1f}s)")
 
     try:
         if not args.quality_only:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -15,10 +16,11 @@ import pytest
 
 from helpers import call, one_line_error, subprocess_env
 from w2v.callbacks import Callback
-from w2v.checkpoint import RunState
+from w2v.checkpoint import RunState, read_state
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError
 from w2v.formats import load_native
-from w2v.word2vec import Word2Vec, chunk_ids
+from w2v.params import chunk_ids
+from w2v.word2vec import Word2Vec
 
 # 1 worker: the run is reproducible bit for bit, so a resumed run must equal a straight one
 EXACT = dict(sg=1, hs=1, negative=3, vector_size=16, min_count=5, epochs=3, workers=1,
@@ -231,7 +233,7 @@ def test_ctrl_c_stops_workers_after_their_chunk_and_checkpoints(corpus_file, tmp
 
 
 def test_chunks_stay_short_for_expensive_layers():
-    from w2v.word2vec import Params
+    from w2v.params import Params
 
     assert chunk_ids(Params(), 100_000) == 1 << 16  # defaults unchanged
     assert chunk_ids(Params(sg=1, hs=1, negative=0), 1_000_000) > 30_000
@@ -247,7 +249,7 @@ def test_a_softmax_run_is_cut_into_small_chunks():
     rng = np.random.default_rng(0)
     sentences = [list(rng.choice(words, 100)) for _ in range(40)]
     chunk_words = []
-    import w2v.word2vec as module
+    import w2v.training as module
 
     original = module.train_chunk
 
@@ -344,11 +346,29 @@ def test_cli_resume_finishes_the_run_exactly(corpus_file, straight, tmp_path, ca
 
     model.train(corpus_file, checkpoint=ckpt, callbacks=[StopAtFirstEpoch()])
     assert model.epochs_trained < 3
-    proc = call(capsys, "train", corpus_file, "--resume", ckpt, "-o", tmp_path / "v.bin", "-q")
+    done_before = sum(read_state(ckpt).words)
+    assert done_before > 0
+    # options the checkpoint fixes are refused, not silently ignored
+    proc = call(capsys, "train", corpus_file, "--resume", ckpt, "-o", tmp_path / "v.bin",
+                "--vector-size", 50, "--epochs", 9)  # fmt: skip
+    assert proc.returncode == 2
+    assert "--vector-size, --epochs" in one_line_error(proc)
+    assert not (tmp_path / "v.bin").exists()
+    proc = call(capsys, "train", corpus_file, "--resume", ckpt, "-o", tmp_path / "v.bin")
     assert proc.returncode == 0, proc.stderr
     words, vectors = load_word2vec_format(tmp_path / "v.bin", binary=True)
     assert words == straight.vocab.words
     assert np.array_equal(vectors, straight.wv.vectors)
+    # the summary counts only the words this run trained
+    trained = re.search(r"^trained +([\d,]+) words in (\d) epoch", proc.stdout, flags=re.M)
+    assert trained, proc.stdout
+    now = int(trained.group(1).replace(",", ""))
+    assert now == straight.epoch_history[-1].words - done_before
+    assert int(trained.group(2)) == 3 - model.epochs_trained
+    # a finished checkpoint trains nothing and says so (no words/s)
+    proc = call(capsys, "train", corpus_file, "--resume", ckpt, "-o", tmp_path / "v.bin")
+    assert proc.returncode == 0, proc.stderr
+    assert "already finished" in proc.stdout and "words/s" not in proc.stdout
 
     other = tmp_path / "other.txt"
     other.write_text("just a few other words\n" * 50)

@@ -124,6 +124,19 @@ def test_word2vec_c_defaults():
     assert ns.format == "text" and ns.corpus == "x.txt" and ns.output == "y.txt"
     sg = parse_word2vec_c(["train", "-train", "x", "-output", "y", "-cbow", "0", "-binary", "1"])
     assert sg.params["sg"] == 1 and sg.params["alpha"] == 0.025 and sg.format == "binary"
+    # the fast blocked updates by default; word2vec.c's per-pair rule when asked
+    assert p["blocked"] == 1
+    for flag in (["-exact-pairs", "1"], ["--exact-pairs"]):
+        assert parse_word2vec_c(["-train", "x", "-output", "y", *flag]).params["blocked"] == 0
+    assert parse_word2vec_c(["-train", "x", "-exact-pairs", "0"]).params["blocked"] == 1
+
+
+def test_word2vec_c_mode_help_lists_its_flags(w2v):
+    proc = run(w2v, "-train", "x.txt", "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "-exact-pairs" in proc.stdout and "-negative" in proc.stdout
+    assert "per-pair" in proc.stdout and "blocked" in proc.stdout
+    assert "-exact-pairs 1" in run(w2v, "--help").stdout
 
 
 def test_train_usage_and_failure_exits(w2v, corpus, tmp_path, capsys):
@@ -146,6 +159,94 @@ def test_train_usage_and_failure_exits(w2v, corpus, tmp_path, capsys):
     assert proc.returncode == 1 and "does not exist" in one_line_error(proc)
     proc = run(w2v, "train", tmp_path / "missing.txt", "-o", tmp_path / "v.txt", "--debug")
     assert proc.returncode == 1 and "Traceback" in proc.stderr
+    proc = call(capsys, "train", corpus, "-o", tmp_path)  # a directory: refused before training
+    assert proc.returncode == 1 and "is a directory" in one_line_error(proc)
+
+
+SMALL = ("--epochs", 1, "--vector-size", 16, "--min-count", 3, "--workers", 1, "--no-progress")
+
+
+def test_stdin_corpus_trains_as_the_file_does(w2v, corpus, tmp_path, capsys):
+    """``-`` is read once and spooled: two epochs on stdin equal two epochs on the file."""
+    from w2v.formats import load_word2vec_format
+
+    args = (*SMALL[2:], "--epochs", 2)
+    proc = call(capsys, "train", corpus, "-o", tmp_path / "file.txt", *args)
+    assert proc.returncode == 0, proc.stderr
+    proc = run(w2v, "train", "-", "-o", tmp_path / "stdin.txt", *args, stdin=corpus.read_text())
+    assert proc.returncode == 0, proc.stderr
+    assert "read from standard input" in proc.stderr
+    words, vectors = load_word2vec_format(tmp_path / "stdin.txt")
+    words_file, vectors_file = load_word2vec_format(tmp_path / "file.txt")
+    assert words == words_file and len(words) > 1000
+    assert np.array_equal(vectors, vectors_file)
+    assert not list(tmp_path.glob("w2v-stdin-*"))
+    proc = run(w2v, "train", "/dev/stdin", "-o", tmp_path / "e.txt", *args, stdin="")
+    assert proc.returncode == 1 and "empty" in one_line_error(proc)
+
+
+def test_a_failed_vectors_file_keeps_the_model(corpus, tmp_path, capsys, monkeypatch):
+    """The model is saved first; a vectors file that cannot be written is named, and so is
+    what was written."""
+    from w2v.cli import train_outputs as train_command
+    from w2v.word2vec import Word2Vec
+
+    out, model = tmp_path / "v.txt", tmp_path / "m.w2v"
+
+    def unwritable(kv, path, fmt):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(train_command, "save_vectors", unwritable)
+    proc = call(capsys, "train", corpus, "-o", out, "--model", model, *SMALL)
+    assert proc.returncode == 1
+    error = one_line_error(proc)
+    assert f"could not write the vectors {out} (Permission denied)" in error
+    assert f"written: model to {model}" in error
+    assert not out.exists() and len(Word2Vec.load(model).wv) > 1000
+
+
+def test_init_continues_a_saved_model_and_grows_it(corpus, tmp_path, capsys):
+    from w2v.word2vec import Word2Vec
+
+    lines = corpus.read_text().splitlines()
+    first, more = tmp_path / "first.txt", tmp_path / "more.txt"
+    first.write_text("\n".join(lines[: len(lines) // 2]) + "\n")
+    more.write_text("\n".join(lines[len(lines) // 2 :]) + "\n")
+    m1, m2, m3 = tmp_path / "m1.w2v", tmp_path / "m2.w2v", tmp_path / "m3.w2v"
+    assert call(capsys, "train", first, "--model", m1, *SMALL).returncode == 0
+    old = Word2Vec.load(m1)
+    # without --update-vocab: same words, trained further, the new text's other words counted
+    proc = call(capsys, "train", more, "--init", m1, "--model", m2, "-o", tmp_path / "v.txt",
+                "--epochs", 2, "--no-progress")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    kept = Word2Vec.load(m2)
+    assert kept.wv.index_to_key == old.wv.index_to_key and kept.epochs_trained == 3
+    assert not np.array_equal(kept.wv.vectors, old.wv.vectors)
+    oov = re.search(r"out of vocabulary\s+([\d,]+) of", proc.stdout)  # the summary row
+    assert oov and int(oov.group(1).replace(",", "")) > 0, proc.stdout
+    # with it: the vocabulary grows, known words keep their ids
+    proc = call(capsys, "train", more, "--init", m1, "--update-vocab", "--model", m3,
+                "--no-progress")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    grown = Word2Vec.load(m3)
+    assert grown.wv.index_to_key[: len(old.wv)] == old.wv.index_to_key
+    assert len(grown.wv) > len(old.wv) and "added by this run's text" in proc.stdout
+    # options the saved model fixes are refused, before anything is written
+    proc = call(capsys, "train", more, "--init", m1, "--model", tmp_path / "x.w2v", "--sg")
+    assert proc.returncode == 2 and "drop --sg/--cbow" in one_line_error(proc)
+    proc = call(capsys, "train", more, "--update-vocab", "--model", tmp_path / "x.w2v")
+    assert proc.returncode == 2 and "--init" in one_line_error(proc)
+    assert not (tmp_path / "x.w2v").exists()
+
+
+def test_divergence_is_reported_once(tmp_path, capsys):
+    text = tmp_path / "small.txt"
+    text.write_text("".join(f"w{i % 7} w{i % 11} w{i % 13} w{i % 5}\n" for i in range(300)))
+    proc = call(capsys, "train", text, "-o", tmp_path / "v.txt", "--alpha", "1e6", "--min-alpha",
+                "1e6", "--softmax", "--negative", 0, "--min-count", 1, *SMALL[-3:])  # fmt: skip
+    assert proc.returncode == 1
+    assert "diverged" in one_line_error(proc) and proc.stderr.count("diverged") == 1
+    assert not (tmp_path / "v.txt").exists()
 
 
 @pytest.mark.slow
@@ -203,6 +304,19 @@ def test_analogy_and_interactive_modes(w2v, trained, capsys):
                stdin="man king woman\nonly two\n")  # fmt: skip
     assert proc.returncode == 0
     assert len(table_words(proc.stdout)) == 1 and "three words" in proc.stdout
+
+
+def test_score_column_is_named_for_the_score(tmp_path, capsys):
+    vectors = tmp_path / "v.txt"
+    rows = {"a": "1 0 0", "b": "0.9 0.1 0", "c": "0 1 0", "d": "0.5 0.5 0.1", "e": "0 0 1"}
+    vectors.write_text(f"{len(rows)} 3\n" + "".join(f"{w} {v}\n" for w, v in rows.items()))
+    for command, words in (("similar", ["a"]), ("analogy", ["a", "b", "c"])):
+        cosine = call(capsys, command, vectors, *words, "-n", 2)
+        cosmul = call(capsys, command, vectors, *words, "-n", 2, "--cosmul")
+        assert cosine.returncode == cosmul.returncode == 0, cosine.stderr + cosmul.stderr
+        assert cosine.stdout.splitlines()[0].split()[-1] == "cosine"
+        assert cosmul.stdout.splitlines()[0].split()[-1] == "cosmul"
+        assert len(table_words(cosmul.stdout)) == 2
 
 
 # --------------------------------------------------------------- convert / evaluate

@@ -16,7 +16,7 @@ from w2v.cli.common import ArgumentParser
 from w2v.cli.progress import announce_compilation
 
 #: Modules of w2v/cli that are not commands.
-INFRASTRUCTURE = {"__init__", "common", "progress", "word2vec_c"}
+INFRASTRUCTURE = {"__init__", "common", "progress", "word2vec_c", "train_continue", "train_outputs"}
 
 
 def test_every_command_module_is_registered_and_has_help(capsys):

@@ -159,7 +159,7 @@ def test_encoding_from_the_counting_pass_equals_encoding_the_text(tmp_path, monk
         np.testing.assert_array_equal(ids[0], ids[1])
         for name in ("chunk_starts", "chunk_words"):
             np.testing.assert_array_equal(getattr(text, name), getattr(spooled, name))
-        for name in ("n_ids", "n_words", "n_raw_words", "crc32"):
+        for name in ("n_ids", "n_words", "n_raw_words", "n_unknown_words", "crc32"):
             assert getattr(text, name) == getattr(spooled, name), name
     spool.close()
 
@@ -174,3 +174,31 @@ def test_pruning_while_counting_leaves_no_id_map(tmp_path):
     with pytest.raises(ParameterError, match="not built with this spool"):
         EncodedCorpus.from_spool(spool, vocab)
     spool.close()
+
+
+def test_sentence_count_is_the_non_empty_lines(tmp_path, monkeypatch):
+    lines = ["a b", "", "c", "   ", "d e f", "", ""]
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines))  # no newline at the end
+    monkeypatch.setattr(corpus_module, "BLOCK_BYTES", 3)  # lines cut across blocks
+    for source in (path, [line.split() for line in lines]):
+        corpus = Corpus(source)
+        assert corpus.sentence_count is None
+        list(corpus.blocks())
+        # whitespace-only lines count in a file (it has a line there), not as token lists
+        assert corpus.sentence_count == (4 if source is path else 3)
+
+
+def test_stdin_is_spooled_once_and_removed(tmp_path):
+    import io
+
+    from w2v.corpus import spooled_stdin
+
+    stream = io.BytesIO(b"one two\nthree\n" * 1000)
+    with spooled_stdin(stream, tmpdir=tmp_path) as path:
+        corpus = Corpus(path)
+        first = b"".join(b.tobytes() for b in corpus.blocks())
+        second = b"".join(b.tobytes() for b in corpus.blocks())
+        assert first == second and first.strip() == stream.getvalue().strip()
+        assert corpus.sentence_count == 2000
+    assert not path.exists() and not list(tmp_path.iterdir())

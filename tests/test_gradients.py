@@ -9,7 +9,7 @@ import pytest
 
 from helpers import step_loss_and_grads
 from w2v.huffman import HuffmanTree
-from w2v.kernels import CBOW_BATCH, KernelConfig, cbow_step, make_scratch, sg_step
+from w2v.kernels import CBOW_BATCH, KernelConfig, Tree, Weights, cbow_step, make_scratch, sg_step
 
 V, D, LR = 12, 8, 0.05
 CONTEXT = np.array([3, 5, 7, 3], dtype=np.int32)  # a repeated word must count twice
@@ -50,11 +50,11 @@ def _rel_err(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
 
 
-def _cbow_one_centre(cfg, weights, tree_arrays, H, dH, scratch) -> float:
+def _cbow_one_centre(cfg, weights, tree_arrays, scratch) -> float:
     """One CBOW step predicting TARGET from CONTEXT."""
     contexts, cnts = CONTEXT[None, :], np.array([len(CONTEXT)], np.int32)
-    return cbow_step(cfg, contexts, cnts, np.array([TARGET], np.int32), 1, NEGS, tuple(weights),
-                     tree_arrays, np.float32(LR), H, dH, scratch)  # fmt: skip
+    return cbow_step(cfg, contexts, cnts, np.array([TARGET], np.int32), 1, NEGS, Weights(*weights),
+                     tree_arrays, np.float32(LR), scratch)  # fmt: skip
 
 
 # (architecture, cbow_mean): the CBOW mean (exact-gradient mode) and sum, and skip-gram
@@ -117,18 +117,18 @@ def _check_step(arch, cbow_mean, layer, bias, centres, negs=NEGS):
 
     # the kernel's step
     before = [w.copy() for w in weights]
-    H, dH, scratch = make_scratch(cfg, D, tree.codes.shape[1], V)
-    args = (negs, tuple(weights), (tree.codes, tree.points, tree.lengths), np.float32(LR))
+    scratch = make_scratch(cfg, D, tree.codes.shape[1], V)
+    args = (negs, Weights(*weights), Tree(tree.codes, tree.points, tree.lengths), np.float32(LR))
     targets = np.array([t for _, t in centres], np.int32)
     if arch == "sg":
         ((context, _),) = centres
-        kernel_loss = sg_step(cfg, context, len(context), targets, *args, H, dH, scratch)
+        kernel_loss = sg_step(cfg, context, len(context), targets, *args, scratch)
     else:
         contexts = np.zeros((len(centres), 2 * cfg.window), np.int32)
         for b, (ctx, _) in enumerate(centres):
             contexts[b, : len(ctx)] = ctx
         cnts = np.array([len(ctx) for ctx, _ in centres], np.int32)
-        kernel_loss = cbow_step(cfg, contexts, cnts, targets, len(centres), *args, H, dH, scratch)
+        kernel_loss = cbow_step(cfg, contexts, cnts, targets, len(centres), *args, scratch)
     assert kernel_loss == pytest.approx(loss(), rel=1e-5)
     expected = {0: g0, slot: gout["W"]}
     if bias:
@@ -183,8 +183,8 @@ def test_cbow_mean_default_moves_inputs_by_the_whole_hidden_error(layer):
             softmax=int(layer == "softmax"), bias=1, blocked=1, cbow_exact_gradient=exact,
         )  # fmt: skip
         before = [w.copy() for w in weights]
-        H, dH, scratch = make_scratch(cfg, D, tree.codes.shape[1], V)
-        _cbow_one_centre(cfg, weights, (tree.codes, tree.points, tree.lengths), H, dH, scratch)
+        scratch = make_scratch(cfg, D, tree.codes.shape[1], V)
+        _cbow_one_centre(cfg, weights, Tree(tree.codes, tree.points, tree.lengths), scratch)
         runs[exact] = [n.astype(np.float64) - o for n, o in zip(weights, before, strict=True)]
     default, exact = runs[0], runs[1]
     np.testing.assert_allclose(default[0][words], len(CONTEXT) * exact[0][words], rtol=1e-4)

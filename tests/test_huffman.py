@@ -48,6 +48,17 @@ def test_codes_prefix_free_and_optimal(seed):
         )
 
 
+def test_unsorted_counts_get_the_tree_of_their_sorted_order():
+    # a grown vocabulary: known words first, then the added ones (counts not descending)
+    rng = np.random.default_rng(3)
+    counts = rng.zipf(1.3, 200).clip(max=10**6)
+    order = np.argsort(-counts, kind="stable")
+    tree, ref = HuffmanTree(counts), HuffmanTree(counts[order])
+    for name in ("codes", "points", "lengths"):
+        assert np.array_equal(getattr(tree, name)[order], getattr(ref, name))
+    assert int((counts * tree.lengths).sum()) == _reference_weighted_length(counts)
+
+
 def test_single_word_vocabulary_is_rejected():
     with pytest.raises(ValueError, match="at least 2 words"):
         HuffmanTree(np.array([5]))

@@ -7,7 +7,8 @@ import pytest
 from gensim.models import KeyedVectors as GensimKV
 
 from w2v.errors import ParameterError, W2VError
-from w2v.keyed_vectors import KeyedVectors, top_k_rows
+from w2v.keyed_vectors import KeyedVectors
+from w2v.topk import top_k_rows
 
 V, DIM = 2000, 24
 

@@ -92,3 +92,14 @@ def test_plot_loss_png(tmp_path):
     assert img.shape[:2] == (250, 400) and img[..., :3].std() > 0.02
     with pytest.raises(ParameterError):
         plot_loss([], path)
+
+
+def test_plot_loss_of_one_epoch_draws_a_visible_marker(tmp_path):
+    import matplotlib.image as mpimg
+
+    path = tmp_path / "loss1.png"
+    plot_loss([2.5], path, size=(400, 250))
+    rgb = mpimg.imread(path)[..., :3]
+    line_colour = np.array([0x1F, 0x77, 0xB4]) / 255  # matplotlib's first colour
+    marker = np.abs(rgb - line_colour).max(axis=-1) < 0.1
+    assert marker.sum() > 120  # a 10-point marker (~170 px here; the old 6-point dot ~70)

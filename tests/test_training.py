@@ -10,7 +10,7 @@ import pytest
 from w2v.callbacks import Callback
 from w2v.corpus import Corpus, EncodedCorpus
 from w2v.errors import ParameterError, TrainingError
-from w2v.kernels import make_scratch, thread_private, train_chunk
+from w2v.kernels import Schedule, make_scratch, thread_private, train_chunk
 from w2v.rng import stream_seed
 from w2v.word2vec import Word2Vec
 
@@ -89,11 +89,11 @@ def test_cbow_predicts_every_centre_once(blocked):
     model.build_vocab(sentences)
     ids = np.concatenate([[model.wv.key_to_index[w] for w in s] + [-1] for s in sentences])
     cfg = model.params.kernel_config()
-    H, dH, scratch = make_scratch(cfg, 8, 1, len(model.vocab))
+    scratch = make_scratch(cfg, 8, 1, len(model.vocab))
     _, predictions, words_read = train_chunk(
         ids.astype(np.int32), cfg, model._weights(), model._tree_arrays(),
-        model._sampler_arrays(), np.ones(len(model.vocab)), np.float32(0.025),
-        np.float32(0.025), 0, sum(lengths), stream_seed(1, 0, 0), H, dH, scratch,
+        model._sampler_arrays(), Schedule(0.025, 0.025, sum(lengths)), 0, stream_seed(1, 0, 0),
+        scratch,
     )  # fmt: skip
     assert words_read == sum(lengths)
     assert predictions == sum(n for n in lengths if n > 1)
@@ -203,12 +203,17 @@ def test_skipgram_predicts_context_words():
         ({"min_alpha": 1.0}, "min_alpha"),
         ({"negative": 0, "hs": 0}, "no output layer"),
         ({"sg": 2}, "sg"),
-        ({"vectorsize": 10}, "unknown parameter"),
     ],
 )
 def test_invalid_parameters_name_the_parameter(kw, name):
     with pytest.raises(ParameterError, match=name):
         Word2Vec(**kw)
+
+
+def test_an_unknown_parameter_is_named():
+    # the signature is explicit, so a misspelt name fails as for any Python function
+    with pytest.raises(TypeError, match="unexpected keyword argument 'vectorsize'"):
+        Word2Vec(vectorsize=10)
 
 
 def test_softmax_on_a_large_vocabulary_is_refused_with_its_cost():

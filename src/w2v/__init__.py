@@ -3,6 +3,7 @@
 from w2v.callbacks import Callback, Progress
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError, W2VError
 from w2v.keyed_vectors import KeyedVectors
+from w2v.version import __version__
 from w2v.vocabulary import Vocabulary
 from w2v.word2vec import Word2Vec
 
@@ -17,5 +18,5 @@ __all__ = [
     "Vocabulary",
     "W2VError",
     "Word2Vec",
+    "__version__",
 ]
-__version__ = "0.1.0"

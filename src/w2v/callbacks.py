@@ -1,10 +1,13 @@
-"""Training progress reports: the statistics passed to callbacks, and the callback interface."""
+"""Training progress reports: the statistics passed to callbacks, and the callback interface
+(w2v's, and gensim's hooks, which take only the model)."""
 
 from __future__ import annotations
 
+import inspect
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from w2v.word2vec import Word2Vec
@@ -33,6 +36,9 @@ class Progress:
         far in ``on_progress``.
     elapsed : float
         Seconds since this run started.
+    loss_sum : float
+        Summed loss (float64) of every prediction of this run up to the end of ``epoch``
+        (reported at epoch ends; what :meth:`Word2Vec.get_latest_training_loss` returns).
     """
 
     epoch: int
@@ -43,6 +49,7 @@ class Progress:
     alpha: float
     loss: float
     elapsed: float
+    loss_sum: float = float("nan")
 
     @property
     def fraction(self) -> float:
@@ -67,3 +74,84 @@ class Callback:
 
     def on_train_end(self, model: Word2Vec) -> None:
         """After the last epoch, or after training was stopped."""
+
+
+class CallbackAny2Vec:
+    """Base class for callbacks written for gensim (``gensim.models.callbacks.CallbackAny2Vec``):
+    its hooks take only the model. Subclass it, or pass any object with some of these methods;
+    :func:`as_callback` adapts it."""
+
+    def on_epoch_begin(self, model: Word2Vec) -> None:
+        """Before an epoch."""
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        """After an epoch."""
+
+    def on_batch_begin(self, model: Word2Vec) -> None:
+        """Never called by w2v (it trains in chunks, not gensim's batches); kept so that
+        subclasses that override it still work."""
+
+    def on_batch_end(self, model: Word2Vec) -> None:
+        """Never called by w2v (see :meth:`on_batch_begin`)."""
+
+    def on_train_begin(self, model: Word2Vec) -> None:
+        """Before training."""
+
+    def on_train_end(self, model: Word2Vec) -> None:
+        """After training."""
+
+
+class _Adapted(Callback):
+    """Calls an object's hooks, gensim's or w2v's: ``on_epoch_end(model)`` or
+    ``on_epoch_end(model, progress)``, whichever the method takes. ``on_epoch_begin(model)``
+    (gensim's; w2v reports only epoch ends) is called at the start of training and after each
+    epoch end but the last. With several workers, the next epoch's first chunks may already be
+    training when an epoch's end is reported."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def _call(self, name: str, model: Word2Vec, *extra: Any) -> None:
+        method: Callable | None = getattr(self.target, name, None)
+        if method is None:
+            return
+        method(model, *extra[: max(0, _positional(method) - 1)])
+
+    def on_train_begin(self, model: Word2Vec) -> None:
+        self._call("on_train_begin", model)
+        self._call("on_epoch_begin", model)
+
+    def on_progress(self, model: Word2Vec, progress: Progress) -> None:
+        self._call("on_progress", model, progress)
+
+    def on_epoch_end(self, model: Word2Vec, progress: Progress) -> None:
+        self._call("on_epoch_end", model, progress)
+        if progress.epoch + 1 < progress.epochs and not model.stop_requested.is_set():
+            self._call("on_epoch_begin", model)
+
+    def on_checkpoint(self, model: Word2Vec, path: str | os.PathLike) -> None:
+        self._call("on_checkpoint", model, path)
+
+    def on_train_end(self, model: Word2Vec) -> None:
+        self._call("on_train_end", model)
+
+
+def _positional(method: Callable) -> int:
+    """How many positional arguments a bound method takes (many, if ``*args``)."""
+    try:
+        params = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return 2
+    kinds = [p.kind for p in params]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return 2
+    return sum(k in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+               for k in kinds)  # fmt: skip
+
+
+def as_callback(obj: Any) -> Callback:
+    """``obj`` as a w2v :class:`Callback`: a w2v callback, a :class:`CallbackAny2Vec`, a
+    gensim callback or any object with some of the hook methods, each hook called with the
+    arguments its method takes (gensim's ``on_epoch_end(model)`` or w2v's
+    ``on_epoch_end(model, progress)``)."""
+    return obj if isinstance(obj, _Adapted) else _Adapted(obj)

@@ -10,10 +10,12 @@ rename): a crash during a save leaves the previous checkpoint intact.
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from w2v.errors import CorpusError
+from w2v.errors import CorpusError, ParameterError
 
 if TYPE_CHECKING:
     from w2v.corpus import Corpus, EncodedCorpus
@@ -85,6 +87,32 @@ class RunState:
     @property
     def complete(self) -> bool:
         return self.reported >= self.epochs
+
+
+def read_state(path: object) -> RunState:
+    """The :class:`RunState` saved in checkpoint ``path`` (its arrays are not read)."""
+    from w2v.errors import FormatError
+    from w2v.formats.native import load_native
+
+    _, meta = load_native(path, mmap=True)
+    if "checkpoint" not in meta:
+        raise FormatError(f"{path}: not a checkpoint (a model saved without training state)")
+    return RunState.from_meta(meta["checkpoint"], path)
+
+
+def check_arguments(checkpoint: str | os.PathLike | None, every: float,
+                    every_chunks: int | None) -> None:  # fmt: skip
+    """Refuse bad checkpoint arguments of ``train`` or ``resume`` before any work starts."""
+    if not (isinstance(every, (int, float)) and math.isfinite(every) and every > 0):
+        raise ParameterError(f"checkpoint_every must be a number of seconds > 0, got {every!r}")
+    if every_chunks is not None and not (isinstance(every_chunks, int) and every_chunks >= 1):
+        raise ParameterError(
+            f"checkpoint_every_chunks must be None or an integer >= 1, got {every_chunks!r}"
+        )
+    if checkpoint is not None:
+        directory = os.path.dirname(os.path.abspath(checkpoint))
+        if not os.path.isdir(directory):
+            raise ParameterError(f"checkpoint: directory {directory} does not exist")
 
 
 def corpus_fingerprint(corpus: Corpus, encoded: EncodedCorpus) -> dict[str, Any]:

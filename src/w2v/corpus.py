@@ -9,11 +9,14 @@ worker threads read by range.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import logging
 import lzma
 import os
 import re
+import shutil
+import sys
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -25,7 +28,7 @@ from numba import njit
 
 from w2v.errors import CorpusError, ParameterError
 from w2v.tokenizer import count_space_split, first_invalid_utf8, last_cut, next_token
-from w2v.vocabulary import LINE_END, Vocabulary, find_slot, fnv1a
+from w2v.vocabulary import LINE_END, Vocabulary, WordTable, find_slot, fnv1a
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ UNICODE_ERRORS = ("replace", "strict", "ignore")
 _REPLACEMENT = "\ufffd".encode()
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NEWLINE = "\n"
+NEWLINE_BYTE = 10
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
 
@@ -46,6 +50,32 @@ def open_binary(path: Path) -> IO[bytes]:
         return opener(path, "rb")
     except OSError as exc:
         raise CorpusError(f"{path}: cannot open corpus file: {exc.strerror or exc}") from exc
+
+
+#: Corpus names that mean standard input (for the command line).
+STDIN_NAMES = ("-", "/dev/stdin")
+
+
+@contextlib.contextmanager
+def spooled_stdin(
+    stream: IO[bytes] | None = None, tmpdir: str | os.PathLike | None = None
+) -> Iterator[Path]:
+    """Standard input (or `stream`) copied once into a temporary file, whose path is yielded.
+
+    Training reads its corpus more than once (counting, then every epoch), and a pipe can be
+    read only once; the copy is deleted on exit. It holds the text as given (plain UTF-8:
+    a compressed stream must be decompressed first, e.g. ``xzcat corpus.xz | w2v train -``).
+    """
+    stream = stream if stream is not None else sys.stdin.buffer
+    fd, name = tempfile.mkstemp(prefix="w2v-stdin-", suffix=".txt", dir=tmpdir)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(stream, out, BLOCK_BYTES)
+        logger.info("corpus: %d bytes read from standard input", path.stat().st_size)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 class Corpus:
@@ -76,6 +106,8 @@ class Corpus:
             raise ParameterError(f"unicode_errors must be one of {UNICODE_ERRORS}")
         self.unicode_errors = unicode_errors
         self._warned = False
+        #: Non-empty lines (sentences) of the last complete reading, None before one.
+        self.sentence_count: int | None = None
         self.files: list[Path] = []
         self.sentences: Iterable | None = None
         if isinstance(source, (str, os.PathLike)):
@@ -117,21 +149,18 @@ class Corpus:
     def blocks(self) -> Iterator[np.ndarray]:
         """Yield uint8 arrays of valid UTF-8, each ending at a token boundary; every file and
         every sentence ends with a newline."""
-        invalid = _InvalidText()
+        invalid = InvalidText()
+        lines = _LineCounter()
         if self.sentences is not None:
-            yield from self._sentence_blocks(invalid)
+            yield from map(lines, self._sentence_blocks(invalid))
         for path in self.files:
-            yield from self._file_blocks(path, invalid)
+            yield from map(lines, self._file_blocks(path, invalid))
+        self.sentence_count = lines.count
         if invalid.count and not self._warned:
             self._warned = True  # the same corpus read again would repeat the same news
-            done = "replaced by U+FFFD" if self.unicode_errors == "replace" else "dropped"
-            logger.warning(
-                "corpus: %d invalid UTF-8 sequence%s %s, the first in %s; pass "
-                "unicode_errors='strict' to stop at them",
-                invalid.count, "" if invalid.count == 1 else "s", done, invalid.first,
-            )  # fmt: skip
+            invalid.warn(self.unicode_errors)
 
-    def _file_blocks(self, path: Path, invalid: _InvalidText) -> Iterator[np.ndarray]:
+    def _file_blocks(self, path: Path, invalid: InvalidText) -> Iterator[np.ndarray]:
         before = _identity(path)
         with open_binary(path) as f:
             carry = b""
@@ -160,26 +189,10 @@ class Corpus:
         _check_unchanged(path, before)
         yield self._clean(carry + b"\n", path, offset, invalid)
 
-    def _clean(self, data: bytes, path: Path, offset: int, invalid: _InvalidText) -> np.ndarray:
-        """``data`` (from byte ``offset`` of ``path``) as valid UTF-8 under the unicode_errors
-        policy, counting the invalid sequences."""
-        arr = np.frombuffer(data, dtype=np.uint8)
-        bad = first_invalid_utf8(arr, arr.shape[0])
-        if bad < 0:
-            return arr
-        if self.unicode_errors == "strict":
-            raise CorpusError(f"{path}: invalid UTF-8 at byte offset {offset + bad}")
-        replaced = data.decode("utf-8", errors="replace")
-        # one U+FFFD per invalid sequence, as the decoder cuts them; genuine ones are not news
-        invalid.add(
-            replaced.count("\ufffd") - data.count(_REPLACEMENT),
-            f"{path} at byte offset {offset + bad}",
-        )
-        if self.unicode_errors == "ignore":
-            return np.frombuffer(data.decode("utf-8", errors="ignore").encode(), dtype=np.uint8)
-        return np.frombuffer(replaced.encode("utf-8"), dtype=np.uint8)
+    def _clean(self, data: bytes, path: Path, offset: int, invalid: InvalidText) -> np.ndarray:
+        return clean_utf8(data, path, offset, self.unicode_errors, invalid)
 
-    def _sentence_blocks(self, invalid: _InvalidText) -> Iterator[np.ndarray]:
+    def _sentence_blocks(self, invalid: InvalidText) -> Iterator[np.ndarray]:
         lines: list[str] = []
         size = expected = 0
         first = 0  # number of the first sentence in `lines`
@@ -200,7 +213,7 @@ class Corpus:
             yield self._sentences_to_block(lines, expected, first, invalid)
 
     def _sentences_to_block(
-        self, lines: list[str], expected: int, first: int, invalid: _InvalidText
+        self, lines: list[str], expected: int, first: int, invalid: InvalidText
     ) -> np.ndarray:
         text = "\n".join(lines) + "\n"
         try:
@@ -228,7 +241,27 @@ class Corpus:
         return arr
 
 
-class _InvalidText:
+class _LineCounter:
+    """Counts non-empty lines in a stream of blocks (a line of whitespace counts; only
+    consecutive newlines are empty lines), passing the blocks through."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last = NEWLINE_BYTE  # as if after a newline: a leading newline is an empty line
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        ends = np.flatnonzero(block == NEWLINE_BYTE)
+        if ends.shape[0]:
+            before = block[ends - 1]
+            if ends[0] == 0:
+                before[0] = self.last
+            self.count += int(np.count_nonzero(before != NEWLINE_BYTE))
+        if block.shape[0]:
+            self.last = block[-1]
+        return block
+
+
+class InvalidText:
     """Invalid UTF-8 met in one reading of a corpus: how many sequences, and where the first
     one was."""
 
@@ -240,6 +273,36 @@ class _InvalidText:
         if not self.count:
             self.first = where
         self.count += count
+
+    def warn(self, unicode_errors: str) -> None:
+        """Log the one warning a reading with invalid UTF-8 gets."""
+        done = "replaced by U+FFFD" if unicode_errors == "replace" else "dropped"
+        logger.warning(
+            "corpus: %d invalid UTF-8 sequence%s %s, the first in %s; pass "
+            "unicode_errors='strict' to stop at them",
+            self.count, "" if self.count == 1 else "s", done, self.first,
+        )  # fmt: skip
+
+
+def clean_utf8(
+    data: bytes, path: Path, offset: int, unicode_errors: str, invalid: InvalidText
+) -> np.ndarray:
+    """``data`` (from byte ``offset`` of ``path``) as valid UTF-8 under the ``unicode_errors``
+    policy, counting the invalid sequences in ``invalid``."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    bad = first_invalid_utf8(arr, arr.shape[0])
+    if bad < 0:
+        return arr
+    if unicode_errors == "strict":
+        raise CorpusError(f"{path}: invalid UTF-8 at byte offset {offset + bad}")
+    replaced = data.decode("utf-8", errors="replace")
+    # one U+FFFD per invalid sequence, as the decoder cuts them; genuine ones are not news
+    invalid.add(
+        replaced.count("\ufffd") - data.count(_REPLACEMENT), f"{path} at byte offset {offset + bad}"
+    )
+    if unicode_errors == "ignore":
+        return np.frombuffer(data.decode("utf-8", errors="ignore").encode(), dtype=np.uint8)
+    return np.frombuffer(replaced.encode("utf-8"), dtype=np.uint8)
 
 
 def _identity(path: Path) -> tuple[int, int, int, int]:
@@ -296,26 +359,33 @@ def _add_word(out, k, sent_len, w, max_len):
 
 
 @njit(nogil=True, cache=True)
-def _encode_block(buf, n, slots, hashes, starts, lens, key_bytes, out, sent_len, max_len):
+def _encode_block(buf, n, slots, hashes, starts, lens, key_bytes, out, sent_len, max_len, unk):
     """Write the word ids of ``buf`` to ``out``, dropping unknown words and ending each sentence
-    (a line, or ``max_len`` consecutive known words) with SENTENCE_END.
+    (a line, or ``max_len`` consecutive known words) with SENTENCE_END. The unknown words go
+    to ``unk`` (room for ``n + 1`` bytes), one a line, to be counted.
 
-    Returns ``(ids written, length of the open sentence, tokens read)``.
+    Returns ``(ids written, length of the open sentence, tokens read, bytes written to unk)``.
     """
     pos = 0
     k = 0
     raw = 0
+    u = 0
     while True:
         s, e, newlines = next_token(buf, pos, n)
         if newlines > 0:
             k, sent_len = _end_sentence(out, k, sent_len)
         if s >= n:
-            return k, sent_len, raw
+            return k, sent_len, raw, u
         raw += 1
         j = find_slot(slots, hashes, starts, lens, key_bytes, buf, s, e, fnv1a(buf, s, e))
         w = slots[j]
         if w >= 0:
             k, sent_len = _add_word(out, k, sent_len, w, max_len)
+        else:
+            unk[u : u + e - s] = buf[s:e]
+            u += e - s
+            unk[u] = NEWLINE_BYTE
+            u += 1
         pos = e
 
 
@@ -386,6 +456,8 @@ class EncodedCorpus:
         Known-word tokens (what the learning-rate schedule counts).
     n_raw_words : int
         All tokens read, unknown words included.
+    n_unknown_words : int
+        Distinct words read that are not in the vocabulary (left out of the ids).
     crc32 : int
         CRC-32 of the encoded ids: identifies the training data when a checkpoint is resumed.
     chunk_starts : numpy.ndarray
@@ -404,16 +476,20 @@ class EncodedCorpus:
     ) -> None:
         self._open(max_sentence_length, chunk_size, tmpdir)
         table = vocab.table
+        unknown = WordTable()  # distinct words outside the vocabulary, for the report
         sent_len = n_raw = 0
         for block in corpus.blocks():
             out = np.empty(block.shape[0] + 2, dtype=np.int32)
-            k, sent_len, raw = _encode_block(
+            unk = np.empty(block.shape[0] + 1, dtype=np.uint8)
+            k, sent_len, raw, u = _encode_block(
                 block, block.shape[0], table.slots, table.hashes, table.starts, table.lens,
-                table.key_bytes, out, sent_len, max_sentence_length,
+                table.key_bytes, out, sent_len, max_sentence_length, unk,
             )  # fmt: skip
             self._append(out[:k])
+            unknown.count(unk[:u])
             n_raw += raw
         self._close_writing(sent_len, n_raw)
+        self.n_unknown_words = unknown.n_words
 
     @classmethod
     def from_spool(
@@ -440,6 +516,8 @@ class EncodedCorpus:
             self._append(out[:k])
             n_raw += raw
         self._close_writing(sent_len, n_raw)
+        # every word counted occurs in the text (counting_ids is None after pruning)
+        self.n_unknown_words = int(np.count_nonzero(vocab.counting_ids < 0))
         return self
 
     def _open(self, max_sentence_length: int, chunk_size: int, tmpdir) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import stats
 
 from w2v.errors import FormatError, ParameterError, W2VError
-from w2v.keyed_vectors import top_k_rows
+from w2v.topk import top_k_rows
 
 if TYPE_CHECKING:
     from w2v.keyed_vectors import KeyedVectors

@@ -1,7 +1,9 @@
-"""Weights for a grown vocabulary (``build_vocab(corpus, update=True)``).
+"""Growing a trained model's vocabulary (``build_vocab(corpus, update=True)``).
 
-:meth:`w2v.vocabulary.Vocabulary.grow` decides which words a model gains; this module carries
-the trained weights over to the grown vocabulary:
+:meth:`w2v.vocabulary.Vocabulary.grow` decides which words a model gains; this module counts
+the new text, carries the trained weights over to the grown vocabulary and hands both to the
+model (:func:`update_model`), whose negative-sampling table, Huffman tree and subsampling
+probabilities are then rebuilt from the grown counts. The weights:
 
 - input vectors (``syn0``) and per-word output rows (negative sampling, full softmax, their
   biases) of known words are copied to their new ids; rows of added words start as a new
@@ -16,9 +18,22 @@ the trained weights over to the grown vocabulary:
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from w2v.corpus import Corpus, EncodedCorpus, IdSpool
+from w2v.errors import CorpusError, TrainingError
+from w2v.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from w2v.word2vec import Word2Vec
+
+logger = logging.getLogger(__name__)
 
 #: Weight arrays with one row per word, grown by copying known rows.
 PER_WORD = frozenset({"syn0", "syn1neg", "neg_bias", "syn1sm", "sm_bias"})
@@ -81,3 +96,79 @@ def grow_weights(
                 grown[added] = fresh_input_vectors(rng, int(added.sum()), w.shape[1])
         out.append(grown)
     return out
+
+
+@dataclass(frozen=True)
+class VocabularyUpdate:
+    """What one ``build_vocab(corpus, update=True)`` did.
+
+    Attributes
+    ----------
+    known : int
+        Words of the vocabulary before the update (their ids are unchanged).
+    added : int
+        Words added (ids ``known`` to ``known + added - 1``).
+    seen_again : int
+        Known words that occur in the new text (their counts grew).
+    left_out : int
+        Distinct words of the new text that stay outside the vocabulary (fewer than
+        ``min_count`` occurrences in it, or no room under ``max_final_vocab``).
+    tokens : int
+        Tokens of the new text.
+    """
+
+    known: int
+    added: int
+    seen_again: int
+    left_out: int
+    tokens: int
+
+
+def update_model(model: Word2Vec, corpus: Any) -> VocabularyUpdate:
+    """Grow ``model``'s vocabulary by the words of ``corpus`` and carry its weights over.
+
+    The new text is counted in one streaming pass (and, for files, encoded with the grown
+    vocabulary at the same time, for the ``train`` call that follows). Returns what changed.
+    """
+    if model.vocab is None:
+        raise TrainingError("build_vocab(update=True) needs a vocabulary: call it without "
+                            "update=True first")  # fmt: skip
+    p = model.params
+    source = Corpus(corpus, unicode_errors=p.unicode_errors)
+    t0 = time.perf_counter()
+    identity = source.identity()
+    spool = IdSpool() if identity is not None else None
+    try:
+        new = Vocabulary.build(source.blocks(), 1, p.max_vocab_size, None, spool)
+        if new.total_tokens == 0:
+            raise CorpusError(f"{source}: the corpus is empty (no words in it)")
+        old = model.vocab
+        grown, old_ids = old.grow(new, p.min_count, p.max_final_vocab)
+        weights = model._weights()
+        names = getattr(weights, "_fields", None) or WEIGHT_ORDER
+        model.set_vocab(grown, grow_weights(names, weights, old_ids, len(grown), p.seed))
+        model.corpus_count = source.sentence_count or 0
+        model.corpus_total_words = new.total_tokens
+        if spool is not None and grown.counting_ids is not None:
+            model._cache_encoded(identity, EncodedCorpus.from_spool(
+                spool, grown, p.max_sentence_length, model._chunk_size()))  # fmt: skip
+    finally:
+        if spool is not None:
+            spool.close()
+    seen_again = sum(1 for w in new.words if w in old.index)
+    update = VocabularyUpdate(
+        known=len(old), added=len(grown) - len(old), seen_again=seen_again,
+        left_out=len(new) - seen_again - (len(grown) - len(old)), tokens=new.total_tokens,
+    )  # fmt: skip
+    logger.info(
+        "vocabulary update: %d words added to %d (%d known words seen again, %d distinct "
+        "words left out: below min_count=%d or over max_final_vocab) from %d tokens in %.1fs",
+        update.added, update.known, update.seen_again, update.left_out, p.min_count,
+        update.tokens, time.perf_counter() - t0,
+    )  # fmt: skip
+    return update
+
+
+#: The order of the weight arrays (``Word2Vec._weights()``).
+WEIGHT_ORDER = ("syn0", "hidden_bias", "syn1", "hs_bias", "syn1neg", "neg_bias", "syn1sm",
+                "sm_bias")  # fmt: skip

@@ -1,6 +1,7 @@
 """Huffman tree over word counts for hierarchical softmax (frequent words get short codes).
 
-Built as word2vec.c builds it, in linear time from counts sorted in descending order. Inner
+Built as word2vec.c builds it, in linear time from counts sorted in descending order (counts
+in another order, a grown vocabulary's, are sorted first). Inner
 node ``k`` (0..V-2) owns row ``k`` of the output matrix; the root is node V-2. A word's
 probability is the product over its path of sigmoid(+score) for code bit 0 and
 sigmoid(-score) for code bit 1, so the probabilities of all words sum to 1.
@@ -80,6 +81,14 @@ class HuffmanTree:
         counts = np.asarray(counts, dtype=np.int64)
         if counts.shape[0] < 2:
             raise ParameterError("hierarchical softmax needs a vocabulary of at least 2 words")
-        if np.any(np.diff(counts) > 0):
-            raise ParameterError("HuffmanTree: counts must be sorted in descending order")
-        self.codes, self.points, self.lengths = _build(counts)
+        if not np.any(np.diff(counts) > 0):
+            self.codes, self.points, self.lengths = _build(counts)
+            return
+        # A grown vocabulary is not sorted by count (added words come last): build over the
+        # words in count order (ties by id, so the tree is reproducible), then index by id.
+        order = np.argsort(-counts, kind="stable")
+        codes, points, lengths = _build(counts[order])
+        self.codes, self.points, self.lengths = (
+            np.empty_like(codes), np.empty_like(points), np.empty_like(lengths)
+        )  # fmt: skip
+        self.codes[order], self.points[order], self.lengths[order] = codes, points, lengths

@@ -1,22 +1,24 @@
 """Training kernels: compiled, GIL-free, updating shared float32 weights lock-free (Hogwild).
 
-One prediction takes hidden vectors ``H`` (one row per input) to a target word through each
-enabled output layer, accumulates ``-lr * dLoss/dH`` into ``dH`` and updates the output layer
-in place. Two primitives serve every layer:
+Reading order, from the corpus down to one weight update:
 
-* :func:`sigmoid_layer` scores ``H`` against chosen output rows with labels: negative sampling
+* :func:`train_chunk` walks a chunk of encoded corpus: it subsamples each sentence, sets the
+  learning rate (:func:`learning_rate`), and for each centre word gathers its context (the words
+  up to the window on either side), draws the negatives and calls a step.
+* :func:`cbow_step` and :func:`sg_step` build the hidden vectors ``H`` of the two architectures
+  (one row per input), call :func:`predict_and_update`, and hand ``dH`` back to the input
+  vectors.
+* :func:`predict_and_update` runs every enabled output layer. Two primitives serve them all:
+  :func:`sigmoid_layer` scores ``H`` against chosen output rows with labels: negative sampling
   (the target labelled 1, the negatives 0) and hierarchical softmax (the inner nodes on the
-  target's Huffman path, labelled ``1 - code``) are the same computation on different rows.
-* :func:`softmax_layer` scores ``H`` against every output row (full softmax, cross-entropy).
-
-When the inputs of a block predict different targets (a CBOW batch), :func:`sparse_sigmoid_layer`
-scores them, each target row once with a label for every input that predicts it.
+  target's Huffman path, labelled ``1 - code``) are the same computation on different rows;
+  :func:`softmax_layer` scores ``H`` against every output row (full softmax, cross-entropy).
+  When the inputs of a block predict different targets (a CBOW batch),
+  :func:`sparse_sigmoid_layer` scores them, each target row once with a label for every input
+  that predicts it.
 
 All scores of a block are computed before any weight moves, so each step applies exactly
-``-lr`` times the gradient of the block's summed loss. :func:`cbow_step` and :func:`sg_step`
-build ``H`` for the two architectures and hand ``dH`` back to the input vectors;
-:func:`train_chunk` walks a chunk of encoded corpus (subsampling, window, learning-rate
-schedule, negative draws) and calls them.
+``-lr`` times the gradient of the block's summed loss.
 
 Skip-gram is trained in word2vec.c's orientation: each context word's input vector predicts the
 centre word. Over a corpus the (centre, context) pairs are symmetric, so this is the same
@@ -28,6 +30,11 @@ CBOW with ``blocked`` and negative sampling alone takes ``CBOW_BATCH`` centres o
 ``2 * window + 1`` words apart so that their contexts never overlap, as one block: each
 predicts its own target and they share one set of negatives (none of them any of the block's
 targets), so the negatives' rows are loaded and updated once for the whole block.
+
+The arrays travel in named groups: :class:`Weights` (what training changes), :class:`Tree`
+(the Huffman paths), :class:`Sampler` (negative and subsampling tables), :class:`Scratch` (one
+thread's buffers) and :class:`Schedule` (the learning-rate schedule), with the integer switches
+in :class:`KernelConfig`.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ CBOW_BATCH = 4  # CBOW centres per step with ``blocked``
 
 
 class KernelConfig(NamedTuple):
-    """Integer switches of a training run, passed to the kernels as one tuple."""
+    """Integer switches of a training run (see :class:`w2v.params.Params`)."""
 
     sg: int
     cbow_mean: int
@@ -56,6 +63,63 @@ class KernelConfig(NamedTuple):
     bias: int
     blocked: int
     cbow_exact_gradient: int = 0
+
+
+class Weights(NamedTuple):
+    """Every array training updates, float32. A layer (or bias) that is switched off has empty
+    arrays, so that every model reaches the kernels with the same types."""
+
+    syn0: np.ndarray  #: input word vectors, (V, d): the embeddings
+    hidden_bias: np.ndarray  #: added to every hidden vector, (d,) or (0,)
+    syn1: np.ndarray  #: hierarchical softmax: one vector per inner node, (V - 1, d) or (0, d)
+    hs_bias: np.ndarray  #: its biases, (V - 1,) or (0,)
+    syn1neg: np.ndarray  #: negative sampling: output word vectors, (V, d) or (0, d)
+    neg_bias: np.ndarray  #: their biases, (V,) or (0,)
+    syn1sm: np.ndarray  #: full softmax: output word vectors, (V, d) or (0, d)
+    sm_bias: np.ndarray  #: their biases, (V,) or (0,)
+
+
+class Tree(NamedTuple):
+    """Each word's path from the root of the Huffman tree (:class:`w2v.huffman.HuffmanTree`)."""
+
+    codes: np.ndarray  #: uint8 (V, depth): the branch (0 or 1) taken at each node of the path
+    points: np.ndarray  #: int32 (V, depth): the nodes of the path, as rows of ``syn1``
+    lengths: np.ndarray  #: int32 (V,): nodes on the path
+
+
+class Sampler(NamedTuple):
+    """Frequency-based sampling (:mod:`w2v.sampler`)."""
+
+    threshold: np.ndarray  #: uint64 (V,): alias table, keep the drawn slot below this
+    alias: np.ndarray  #: int32 (V,): alias table, the word taken otherwise
+    keep: np.ndarray  #: float32 (V,): probability of keeping each occurrence (subsampling)
+
+
+class Scratch(NamedTuple):
+    """Buffers one thread writes as it trains (:func:`make_scratch`). ``n`` is the most inputs
+    of a block, ``m`` the most output rows one layer scores."""
+
+    H: np.ndarray  #: float32 (n, d): hidden vectors, one row per input
+    dH: np.ndarray  #: float32 (n, d): ``-lr * dLoss/dH``
+    outs: np.ndarray  #: int32 (m,): the output rows a layer scores
+    labels: np.ndarray  #: float32 (n, m): their labels (1 target, 0 negative or code)
+    G: np.ndarray  #: float32 (n, m): scores, then ``lr * (label - sigmoid(score))``
+    P: np.ndarray  #: float32 (n, V) with a full softmax, else (0, 0): probabilities
+
+
+class Schedule(NamedTuple):
+    """The learning rate falls linearly from ``alpha`` to ``min_alpha`` over ``total_words``."""
+
+    alpha: float
+    min_alpha: float
+    total_words: int
+
+
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
+def learning_rate(alpha: float, min_alpha: float, fraction: float) -> float:
+    """The learning rate after ``fraction`` (0 to 1) of the words of a run: linear from
+    ``alpha`` to ``min_alpha`` (word2vec.c's and gensim's schedule)."""
+    return max(alpha - (alpha - min_alpha) * fraction, min_alpha)
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
@@ -84,12 +148,21 @@ def sigmoid_layer(H, n, outs, labels, m, W, bias, use_bias, lr, dH, G):
     """Binary logistic predictions of rows ``outs[:m]`` of ``W`` from ``H[:n]``.
 
     Adds ``-lr * dL/dH`` to ``dH[:n]``, updates ``W`` (and ``bias``) by ``-lr * dL/dW``, and
-    returns the summed loss ``sum_i sum_j -log P(labels[j] | H[i])``.
+    returns the summed loss ``sum_i sum_j -log P(labels[j] | H[i])``. As plain loops::
 
-    Each of the three passes (scores, input gradients, output updates) handles four rows (or
-    four inputs) per sweep over a vector, so one load feeds four multiply-adds and an updated
-    vector is stored once per four terms rather than once per term. For a skip-gram block
-    this is 1.14-1.40x faster than one row at a time (``benchmarks/layer_blocking.py``).
+        for i < n, j < m:    # every score before any update
+            s = H[i] . W[outs[j]] + bias[outs[j]]
+            loss += -log P(labels[j] | s)
+            G[i, j] = lr * (labels[j] - sigmoid(s))
+        for i < n, j < m:
+            dH[i] += G[i, j] * W[outs[j]]
+        for j < m, i < n:
+            W[outs[j]] += G[i, j] * H[i];  bias[outs[j]] += G[i, j]
+
+    Each of the three passes handles four rows (or four inputs) per sweep over a vector, so
+    one load feeds four multiply-adds and an updated vector is stored once per four terms
+    rather than once per term. For a skip-gram block this is 1.14-1.40x faster than one row
+    at a time (``benchmarks/layer_blocking.py``).
     """
     d = H.shape[1]
     m4 = m - m % 4
@@ -257,67 +330,83 @@ def _merge_targets(targets, n, outs, L):
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def predict_and_update(cfg, H, n, targets, nt, negs, weights, tree, lr, dH, scratch):
-    """Every enabled output layer predicts from ``H[:n]``; returns the summed loss.
+def predict_and_update(cfg, n, targets, nt, negs, weights, tree, lr, scratch):
+    """Every enabled output layer predicts from ``scratch.H[:n]``; returns the summed loss.
 
+    Sets ``scratch.dH[:n]`` to ``-lr * dLoss/dH`` and updates the output layers in place.
     With ``nt == 1`` every input predicts ``targets[0]`` (a skip-gram block, or one CBOW
     centre); otherwise input ``i`` predicts ``targets[i]`` (a CBOW batch, which only negative
     sampling trains: there the inputs share the negatives, while hierarchical or full softmax
     would have nothing to share). ``negs`` holds ``cfg.negative`` negative word ids drawn by
     the caller, none of them a target.
     """
-    _, _, syn1, hs_bias, syn1neg, neg_bias, syn1sm, sm_bias = weights
-    codes, points, lengths = tree
-    outs, labels, G, P = scratch
+    H, dH, outs, labels, G = scratch.H, scratch.dH, scratch.outs, scratch.labels, scratch.G
     if nt > 1 and (cfg.hs or cfg.softmax):
         raise ValueError("a block with several targets takes negative sampling only")
     for i in range(n):
         dH[i, :] = 0.0
     loss = 0.0
+    # ------------------------------------------------------------ HIERARCHICAL SOFTMAX
+    # one binary prediction per inner node on the target's path: the branch taken
     if cfg.hs:
         t = targets[0]
-        m = lengths[t]
+        m = tree.lengths[t]
         for j in range(m):
-            outs[j] = points[t, j]
-            labels[0, j] = 1.0 - codes[t, j]
-        loss += sigmoid_layer(H, n, outs, labels[0], m, syn1, hs_bias, cfg.bias, lr, dH, G)
+            outs[j] = tree.points[t, j]
+            labels[0, j] = 1.0 - tree.codes[t, j]
+        loss += sigmoid_layer(
+            H, n, outs, labels[0], m, weights.syn1, weights.hs_bias, cfg.bias, lr, dH, G
+        )
+    # ------------------------------------------------------------ NEGATIVE SAMPLING
+    # the target labelled 1, each negative 0
     if cfg.negative > 0:
         k = cfg.negative
+        W, bias = weights.syn1neg, weights.neg_bias
         if nt == 1:
             outs[0] = targets[0]
             labels[0, 0] = 1.0
             for j in range(k):
                 outs[j + 1] = negs[j]
                 labels[0, j + 1] = 0.0
-            loss += sigmoid_layer(
-                H, n, outs, labels[0], k + 1, syn1neg, neg_bias, cfg.bias, lr, dH, G
-            )
+            loss += sigmoid_layer(H, n, outs, labels[0], k + 1, W, bias, cfg.bias, lr, dH, G)
         else:
             # Targets and negatives are disjoint rows and H does not move until the caller
             # applies dH, so two layers in turn still take one exact gradient step.
             m = _merge_targets(targets, n, outs, labels)
-            loss += sparse_sigmoid_layer(
-                H, n, outs, labels, m, syn1neg, neg_bias, cfg.bias, lr, dH, G
-            )
+            loss += sparse_sigmoid_layer(H, n, outs, labels, m, W, bias, cfg.bias, lr, dH, G)
             for j in range(k):
                 labels[0, j] = 0.0
-            loss += sigmoid_layer(H, n, negs, labels[0], k, syn1neg, neg_bias, cfg.bias, lr, dH, G)
+            loss += sigmoid_layer(H, n, negs, labels[0], k, W, bias, cfg.bias, lr, dH, G)
+    # ------------------------------------------------------------ FULL SOFTMAX
+    # cross-entropy over every word of the vocabulary
     if cfg.softmax:
-        loss += softmax_layer(H, n, targets[0], syn1sm, sm_bias, cfg.bias, lr, dH, P)
+        loss += softmax_layer(
+            H, n, targets[0], weights.syn1sm, weights.sm_bias, cfg.bias, lr, dH, scratch.P
+        )
     return loss
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, H, dH, scratch):
+def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch):
     """CBOW on ``nb`` centres at once: for each ``b``, the mean (or sum) of the context
     vectors ``contexts[b, :cnts[b]]``, plus the hidden bias, predicts ``targets[b]``. All
-    predictions are scored before any weight moves and they share the negatives.
+    predictions are scored before any weight moves and they share the negatives. As plain
+    loops::
+
+        for b < nb:
+            H[b] = mean(syn0[contexts[b, c]] for c < cnts[b]) + hidden_bias  # or the sum
+        dH = predict_and_update(...)  # -lr * dLoss/dH; output layers updated
+        for b < nb:
+            for c < cnts[b]:
+                syn0[contexts[b, c]] += dH[b]  # / cnts[b] with cbow_exact_gradient
+            hidden_bias += dH[b]
 
     With the mean, word2vec.c and gensim move every context vector by the whole hidden-layer
     error (``cnt`` times its gradient), and their learning rates are tuned for that, so that
     is the default; ``cfg.cbow_exact_gradient`` applies the exact gradient instead.
     """
-    syn0, hidden_bias = weights[0], weights[1]
+    syn0, hidden_bias = weights.syn0, weights.hidden_bias
+    H, dH = scratch.H, scratch.dH
     d = syn0.shape[1]
     for b in range(nb):
         for k in range(d):
@@ -331,7 +420,7 @@ def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, H, dH, 
             H[b, k] *= scale
             if cfg.bias:
                 H[b, k] += hidden_bias[k]
-    loss = predict_and_update(cfg, H, nb, targets, nb, negs, weights, tree, lr, dH, scratch)
+    loss = predict_and_update(cfg, nb, targets, nb, negs, weights, tree, lr, scratch)
     exact = cfg.cbow_mean and cfg.cbow_exact_gradient
     for b in range(nb):
         in_scale = np.float32(1.0 / cnts[b]) if exact else np.float32(1.0)
@@ -346,16 +435,25 @@ def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, H, dH, 
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, H, dH, scratch):
+def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, scratch):
     """Skip-gram block: each of the ``cnt`` context words' vectors (plus the hidden bias)
-    predicts ``target[0]``, all scored before any update."""
-    syn0, hidden_bias = weights[0], weights[1]
+    predicts ``target[0]``, all scored before any update. As plain loops::
+
+        for i < cnt:
+            H[i] = syn0[context[i]] + hidden_bias
+        dH = predict_and_update(...)  # -lr * dLoss/dH; output layers updated
+        for i < cnt:
+            syn0[context[i]] += dH[i]
+            hidden_bias += dH[i]
+    """
+    syn0, hidden_bias = weights.syn0, weights.hidden_bias
+    H, dH = scratch.H, scratch.dH
     d = syn0.shape[1]
     for i in range(cnt):
         w = context[i]
         for k in range(d):
             H[i, k] = syn0[w, k] + hidden_bias[k] if cfg.bias else syn0[w, k]
-    loss = predict_and_update(cfg, H, cnt, target, 1, negs, weights, tree, lr, dH, scratch)
+    loss = predict_and_update(cfg, cnt, target, 1, negs, weights, tree, lr, scratch)
     for i in range(cnt):
         w = context[i]
         for k in range(d):
@@ -402,37 +500,68 @@ def thread_private(shape: int | tuple[int, ...], dtype: Any) -> np.ndarray:
     return raw[start : start + nbytes].view(dtype).reshape(shape)
 
 
-def make_scratch(cfg: KernelConfig, dim: int, max_path: int, vocab_size: int):
-    """Buffers one thread writes as it trains: (H, dH, (outs, labels, G, P)), each alone in
-    its cache lines (:func:`thread_private`)."""
+def make_scratch(cfg: KernelConfig, dim: int, max_path: int, vocab_size: int) -> Scratch:
+    """The buffers one thread writes as it trains, each alone in its cache lines
+    (:func:`thread_private`).
+
+    Parameters
+    ----------
+    cfg : KernelConfig
+        The run's switches (window, negatives, softmax).
+    dim : int
+        Vector size.
+    max_path : int
+        Longest Huffman path (1 without hierarchical softmax).
+    vocab_size : int
+        Words in the vocabulary (the full softmax scores them all).
+    """
     n_max = max(2 * cfg.window, CBOW_BATCH)
     m_max = max(cfg.negative + CBOW_BATCH, max_path, 1)
-    H = thread_private((n_max, dim), np.float32)
-    dH = thread_private((n_max, dim), np.float32)
-    outs = thread_private(m_max, np.int32)
-    labels = thread_private((n_max, m_max), np.float32)
-    G = thread_private((n_max, m_max), np.float32)
-    P = thread_private((n_max, vocab_size) if cfg.softmax else (0, 0), np.float32)
-    return H, dH, (outs, labels, G, P)
+    return Scratch(
+        H=thread_private((n_max, dim), np.float32),
+        dH=thread_private((n_max, dim), np.float32),
+        outs=thread_private(m_max, np.int32),
+        labels=thread_private((n_max, m_max), np.float32),
+        G=thread_private((n_max, m_max), np.float32),
+        P=thread_private((n_max, vocab_size) if cfg.softmax else (0, 0), np.float32),
+    )
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def train_chunk(
-    ids, cfg, weights, tree, sampler, keep, alpha, min_alpha, words_before, total_words, state,
-    H, dH, scratch,
-):  # fmt: skip
-    """Train on one chunk of encoded corpus (word ids, sentences ended by -1).
+def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, scratch):
+    """Train on one chunk of encoded corpus.
 
-    The learning rate falls linearly from ``alpha`` to ``min_alpha`` over ``total_words``;
-    ``words_before`` is where this chunk starts on that scale, so the schedule does not depend
-    on which thread trains which chunk. Returns ``(loss sum, predictions, words read)``.
+    Parameters
+    ----------
+    ids : numpy.ndarray
+        int32 word ids, each sentence ended by -1.
+    cfg : KernelConfig
+    weights : Weights
+        Updated in place.
+    tree : Tree
+    sampler : Sampler
+    schedule : Schedule
+        The learning rate of a sentence is :func:`learning_rate` at its end word's position
+        on the schedule, ``words_before`` plus the words of the chunk read so far, so it does
+        not depend on which thread trains which chunk.
+    words_before : int
+        Words of the schedule before this chunk.
+    rng : numpy.ndarray
+        The chunk's random stream (a 1-element uint64 state, :mod:`w2v.rng`).
+    scratch : Scratch
+
+    Returns
+    -------
+    tuple
+        ``(loss sum, predictions, words read)``.
     """
-    threshold, alias = sampler
+    alpha, min_alpha = np.float32(schedule.alpha), np.float32(schedule.min_alpha)
+    threshold, alias, keep = sampler.threshold, sampler.alias, sampler.keep
     n = ids.shape[0]
     window = cfg.window
     ns_only = cfg.negative > 0 and not cfg.hs and not cfg.softmax
     batch = CBOW_BATCH if cfg.blocked and not cfg.sg and ns_only else 1
-    stride = 2 * window + 1 if batch > 1 else 1
+    stride = 2 * window + 1 if batch > 1 else 1  # centres of a CBOW batch: contexts disjoint
     sent = np.empty(n, dtype=np.int32)
     contexts = np.empty((batch, 2 * window), dtype=np.int32)
     cnts = np.empty(batch, dtype=np.int32)
@@ -442,61 +571,65 @@ def train_chunk(
     predictions = 0
     words = 0
     pos = 0
-    span = alpha - min_alpha
     while pos < n:
+        # the next sentence, each occurrence of word w kept with probability keep[w]
         length = 0
         while pos < n and ids[pos] >= 0:
             w = ids[pos]
             pos += 1
             words += 1
-            if keep[w] < 1.0 and keep[w] <= uniform(state):
+            if keep[w] < 1.0 and keep[w] <= uniform(rng):
                 continue
             sent[length] = w
             length += 1
-        pos += 1
-        progress = (words_before + words) / total_words
-        lr = np.float32(max(alpha - span * progress, min_alpha))
-        # A CBOW batch takes centres ``stride`` apart, so their contexts never overlap.
+        pos += 1  # past the sentence end
+        lr = np.float32(
+            learning_rate(alpha, min_alpha, (words_before + words) / schedule.total_words)
+        )
+        # For each centre, its context. The centres are taken `batch` at a time, `stride`
+        # apart (base + offset, + stride, + 2 stride, ...), each group being one step: without
+        # a CBOW batch (batch 1, stride 1) simply one centre after the other.
         for base in range(0, length, batch * stride):
             for offset in range(stride):
                 nb = 0
                 for q in range(batch):
-                    i = base + offset + q * stride
-                    if i >= length:
+                    centre = base + offset + q * stride
+                    if centre >= length:
                         break
-                    b = window - below(state, window) if cfg.shrink_windows else window
+                    # its context: the words up to `reach` positions before and after it
+                    reach = window - below(rng, window) if cfg.shrink_windows else window
                     context = contexts[nb]
                     cnt = 0
-                    for j in range(max(0, i - b), min(length, i + b + 1)):
-                        if j != i:
+                    for j in range(max(0, centre - reach), min(length, centre + reach + 1)):
+                        if j != centre:
                             context[cnt] = sent[j]
                             cnt += 1
                     if cnt > 0:
-                        targets[nb] = sent[i]
+                        targets[nb] = sent[centre]
                         cnts[nb] = cnt
                         nb += 1
                 if nb == 0:
                     continue
                 for k in range(cfg.negative):
-                    negs[k] = draw_negative(threshold, alias, state, targets[:nb])
-                if not cfg.sg:
+                    negs[k] = draw_negative(threshold, alias, rng, targets[:nb])
+                if not cfg.sg:  # CBOW: each context predicts its centre
                     loss += cbow_step(
-                        cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, H, dH, scratch
+                        cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch
                     )
                     predictions += nb
-                elif cfg.blocked:
+                elif cfg.blocked:  # skip-gram, the centre's whole context in one block
                     loss += sg_step(
-                        cfg, contexts[0], cnts[0], targets, negs, weights, tree, lr, H, dH, scratch
+                        cfg, contexts[0], cnts[0], targets, negs, weights, tree, lr, scratch
                     )
                     predictions += cnts[0]
-                else:  # word2vec.c: each pair its own step with its own negatives
+                else:  # skip-gram as word2vec.c: each pair its own step with its own negatives
                     for c in range(cnts[0]):
                         if c > 0:
                             for k in range(cfg.negative):
-                                negs[k] = draw_negative(threshold, alias, state, targets[:1])
+                                negs[k] = draw_negative(threshold, alias, rng, targets[:1])
                         loss += sg_step(
-                            cfg, contexts[0, c : c + 1], 1, targets, negs, weights, tree, lr, H,
-                            dH, scratch,
+                            cfg, contexts[0, c : c + 1], 1, targets, negs, weights, tree, lr,
+                            scratch,
                         )  # fmt: skip
                     predictions += cnts[0]
     return loss, predictions, words

@@ -195,14 +195,24 @@ def plot_loss(
     size: tuple[int, int] = (900, 600),
     title: str | None = None,
 ) -> None:
-    """Line plot of the mean training loss of each epoch, saved to ``path``."""
+    """Line plot of the mean training loss of each epoch, saved to ``path``.
+
+    One epoch gives one point (the loss is recorded per epoch): it is drawn as a large marker
+    labelled with its value, with a note that a curve needs more epochs.
+    """
     losses = [float(x) for x in losses]
     if not losses:
         raise ParameterError("no loss to plot: the model has no recorded epoch")
     fig = _figure(size)
     ax = fig.add_subplot(1, 1, 1)
     epochs = np.arange(1, len(losses) + 1)
-    ax.plot(epochs, losses, marker="o")
+    ax.plot(epochs, losses, marker="o", markersize=10 if len(losses) == 1 else 6)
+    if len(losses) == 1:
+        ax.annotate(f"{losses[0]:.4f}", (1, losses[0]), textcoords="offset points",
+                    xytext=(0, 12), ha="center")  # fmt: skip
+        ax.set_xlim(0.5, 1.5)
+        ax.text(0.5, 0.05, "one epoch: the loss is recorded per epoch, so there is no curve",
+                transform=ax.transAxes, ha="center", fontsize="small", color="0.4")  # fmt: skip
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean loss per prediction")
     ax.set_xticks(epochs if len(epochs) <= 20 else np.linspace(1, len(epochs), 10).round())

@@ -339,6 +339,26 @@ class Vocabulary:
                 table.prune(min_reduce)
                 min_reduce += 1
                 renumbered = True
+        vocab, order = cls.from_table(table, total, min_count, max_final_vocab)
+        if ids_sink is not None and not renumbered:
+            vocab.counting_ids = np.full(table.n_words, -1, dtype=np.int32)
+            vocab.counting_ids[order] = np.arange(order.shape[0], dtype=np.int32)
+        return vocab
+
+    @classmethod
+    def from_table(
+        cls,
+        table: WordTable,
+        total_tokens: int,
+        min_count: int = 5,
+        max_final_vocab: int | None = None,
+    ) -> tuple[Vocabulary, np.ndarray]:
+        """The vocabulary of a finished count: the words of ``table`` seen at least
+        ``min_count`` times (raised as needed to keep at most ``max_final_vocab``), sorted by
+        count, descending, ties in table order (first appearance).
+
+        Returns the vocabulary and, for each of its words, its id in ``table``.
+        """
         counts = table.counts[: table.n_words]
         if max_final_vocab is not None and np.count_nonzero(counts >= min_count) > max_final_vocab:
             # gensim's rule: the smallest min_count that leaves at most max_final_vocab words
@@ -347,11 +367,7 @@ class Vocabulary:
         kept = np.flatnonzero(counts >= min_count)
         order = kept[np.argsort(-counts[kept], kind="stable")]
         words = [table.word(int(i)).decode("utf-8") for i in order]
-        vocab = cls(words, counts[order].copy(), total)
-        if ids_sink is not None and not renumbered:
-            vocab.counting_ids = np.full(table.n_words, -1, dtype=np.int32)
-            vocab.counting_ids[order] = np.arange(order.shape[0], dtype=np.int32)
-        return vocab
+        return cls(words, counts[order].copy(), total_tokens), order
 
     def grow(
         self, new: Vocabulary, min_count: int = 5, max_final_vocab: int | None = None

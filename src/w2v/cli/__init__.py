@@ -18,17 +18,17 @@ import textwrap
 import traceback
 from collections.abc import Sequence
 
-from w2v import __version__
-from w2v.cli import convert, demo, evaluate, phrases, plot, query, train
+from w2v.cli import convert, demo, evaluate, explore, phrases, plot, query, train
 from w2v.cli.common import PROG, ArgumentParser, Failure, UsageError
 from w2v.cli.progress import terminal_logging
 from w2v.cli.word2vec_c import parse_word2vec_c
 from w2v.errors import W2VError
+from w2v.version import __version__
 
 __all__ = ["COMMANDS", "build_parser", "main", "parse_word2vec_c"]
 
 #: The command modules, in the order ``w2v --help`` lists them.
-COMMANDS = (train, query, evaluate, phrases, convert, plot, demo)
+COMMANDS = (train, query, evaluate, phrases, convert, plot, explore, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
               w2v similar vectors.txt king
             word2vec.c compatibility:
               w2v -train text.txt -output vectors.bin -cbow 0 -size 200 -binary 1
+              (w2v's fast blocked updates; add -exact-pairs 1 for word2vec.c's per-pair
+              rule; 'w2v -train x --help' lists the flags)
             'w2v COMMAND --help' explains each command."""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -108,6 +108,8 @@ def check_writable(path: str | os.PathLike | None, what: str) -> None:
     """Fail before hours of work if an output cannot be written."""
     if path is None:
         return
+    if Path(path).is_dir():
+        raise Failure(f"{path}: cannot write the {what}: it is a directory")
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise Failure(f"{path}: cannot write the {what}: directory {parent} does not exist")

@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("vectors", help="word vectors (text, binary or native; detected)")
     p.add_argument("words", nargs="*", help="query words (their vectors are added)")
     p.add_argument("--minus", nargs="+", default=[], metavar="WORD", help="words to subtract")
+    p.add_argument("--cosmul", action="store_true",
+                   help="rank by 3CosMul (products of shifted cosines) instead of the cosine "
+                   "of the summed vectors")  # fmt: skip
     _query_options(p)
 
     p = add_command(sub, "analogy", run_analogy, "answer analogies: A is to B as C is to ?", """
@@ -52,11 +55,14 @@ def _query_options(p: argparse.ArgumentParser) -> None:
     add_output_control(p)
 
 
-def print_neighbours(results: list[tuple[str, float]], out: TextIO | None = None) -> None:
-    """The ranked ``rank word cosine`` table."""
+def print_neighbours(
+    results: list[tuple[str, float]], out: TextIO | None = None, score: str = "cosine"
+) -> None:
+    """The ranked ``rank word score`` table; ``score`` names the score column (``cosine``,
+    or ``cosmul`` for 3CosMul's product of shifted cosines, which is not a cosine)."""
     out = out or sys.stdout
     width = max([len(w) for w, _ in results] + [4])
-    print(f"{'':>4}  {'word':<{width}}  cosine", file=out)
+    print(f"{'':>4}  {'word':<{width}}  {score}", file=out)
     for rank, (word, sim) in enumerate(results, 1):
         print(f"{rank:>4}  {word:<{width}}  {sim:.4f}", file=out)
 
@@ -69,7 +75,8 @@ def _check_known(kv, words: Sequence[str]) -> None:
 
 def _similar(kv, plus: Sequence[str], minus: Sequence[str], args) -> list[tuple[str, float]]:
     _check_known(kv, [*plus, *minus])
-    return kv.most_similar(
+    fn = kv.most_similar_cosmul if args.cosmul else kv.most_similar
+    return fn(
         positive=list(plus), negative=list(minus), topn=args.topn,
         restrict_vocab=args.restrict_vocab,
     )  # fmt: skip
@@ -79,6 +86,10 @@ def _analogy(kv, a: str, b: str, c: str, args) -> list[tuple[str, float]]:
     _check_known(kv, [a, b, c])
     fn = kv.most_similar_cosmul if args.cosmul else kv.most_similar
     return fn(positive=[b, c], negative=[a], topn=args.topn, restrict_vocab=args.restrict_vocab)
+
+
+def _score(args: argparse.Namespace) -> str:
+    return "cosmul" if args.cosmul else "cosine"
 
 
 def _interactive(prompt: str, handle: Callable[[list[str]], None]) -> int:
@@ -109,10 +120,10 @@ def run_similar(args: argparse.Namespace) -> int:
     if args.interactive or not args.words:
 
         def answer(words: list[str]) -> None:
-            print_neighbours(_similar(kv, words, [], args))
+            print_neighbours(_similar(kv, words, [], args), score=_score(args))
 
         return _interactive("Enter word or sentence (EXIT to break): ", answer)
-    print_neighbours(_similar(kv, args.words, args.minus, args))
+    print_neighbours(_similar(kv, args.words, args.minus, args), score=_score(args))
     return 0
 
 
@@ -127,8 +138,8 @@ def run_analogy(args: argparse.Namespace) -> int:
             if len(words) != 3:
                 print("Only three words are allowed: A B C (A is to B as C is to ?)")
                 return
-            print_neighbours(_analogy(kv, *words, args))
+            print_neighbours(_analogy(kv, *words, args), score=_score(args))
 
         return _interactive("Enter three words (EXIT to break): ", answer)
-    print_neighbours(_analogy(kv, *args.words, args))
+    print_neighbours(_analogy(kv, *args.words, args), score=_score(args))
     return 0

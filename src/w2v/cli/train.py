@@ -10,6 +10,7 @@ import sys
 import time
 from typing import Any
 
+from w2v.checkpoint import read_state
 from w2v.cli.common import (
     UsageError,
     add_command,
@@ -21,8 +22,16 @@ from w2v.cli.common import (
     require_file,
 )
 from w2v.cli.progress import ProgressBar, announce_compilation
+from w2v.cli.train_continue import (
+    RESUME_FIXED,
+    check_init_options,
+    check_resume_options,
+    load_init_model,
+)
+from w2v.cli.train_outputs import print_saved, print_train_summary, save_outputs
+from w2v.distributed.merge import MERGES
 from w2v.errors import ParameterError
-from w2v.formats import FORMATS, format_from_suffix, save_vectors
+from w2v.formats import FORMATS, format_from_suffix
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         w2v train corpus.txt.xz -o vectors.bin --sg --negative 10 --vector-size 300 --epochs 10
         w2v train corpus.txt -o vectors.txt --hs --negative 0 --save-vocab vocab.txt
         w2v train corpus.txt -o vectors.txt --model model.w2v   # also keep the full model
+        w2v train more.txt --init model.w2v --update-vocab -o v.txt --model model2.w2v
+        xzcat corpus.txt.xz | w2v train - -o vectors.txt       # the corpus from stdin
         w2v -train corpus.txt -output vectors.bin -binary 1    # word2vec.c's flags also work
     """)  # fmt: skip
-    p.add_argument("corpus", help="text file (.gz/.bz2/.xz ok), one sentence per line, or a "
-                   "directory of such files")  # fmt: skip
+    p.add_argument("corpus", help="text file (.gz/.bz2/.xz ok), one sentence per line, a "
+                   "directory of such files, or - for standard input (read once, kept in a "
+                   "temporary file for the later epochs)")  # fmt: skip
     p.add_argument("-o", "--output", help="where to write the word vectors")
     p.add_argument("--format", choices=FORMATS,
                    help="vector file format (default: from the suffix: .bin binary, .w2v "
@@ -78,7 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="always use the full window (no random shrinking)")  # fmt: skip
     g.add_argument("--exact-pairs", action="store_true",
                    help="word2vec.c's updates: skip-gram pair by pair, CBOW centre by "
-                        "centre (blocked=0)")  # fmt: skip
+                        "centre (blocked=0); without it, w2v's faster blocked updates, also "
+                        "in word2vec.c mode (-train)")  # fmt: skip
     g.add_argument("--max-sentence-length", type=positive_int, default=10000,
                    help="longer lines are cut into pieces of this many words")  # fmt: skip
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -87,25 +100,46 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="save the training state here periodically and on Ctrl-C")  # fmt: skip
     g.add_argument("--checkpoint-every", metavar="SECONDS", type=positive_float, default=600.0,
                    help="seconds between checkpoints")  # fmt: skip
+    g = p.add_argument_group("continuing a saved model")
+    g.add_argument("--init", metavar="MODEL",
+                   help="train this saved model (--model file) further on the corpus, with its "
+                   "own options (--epochs, --alpha, --min-alpha, --workers apply)")  # fmt: skip
+    g.add_argument("--update-vocab", action="store_true",
+                   help="with --init: first add the corpus's words that occur min-count times "
+                   "to the vocabulary (without it they are not trained)")  # fmt: skip
     g.add_argument("--resume", metavar="PATH",
                    help="continue the run saved in this checkpoint (same corpus; the model "
                    "options are the checkpoint's)")  # fmt: skip
+    g = p.add_argument_group("distributed (Ray; pip install 'w2v[ray]'; docs/distributed.md)")
+    g.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="train on a Ray cluster: HOST:PORT of its head or 'auto'; without an "
+                   "address, on a local Ray instance started for the run")  # fmt: skip
+    g.add_argument("--nodes", type=positive_int, default=2, help="replicas, one per shard")
+    g.add_argument("--threads-per-node", type=positive_int, default=1,
+                   help="training threads in each replica")  # fmt: skip
+    g.add_argument("--sync-words", type=positive_int, default=200_000,
+                   help="words each node trains between merges")  # fmt: skip
+    g.add_argument("--merge", choices=MERGES, default="capped",
+                   help="how replicas' changes are combined: 'capped' adds them up, a row "
+                   "moving at most twice as far as one node moved it; 'weighted'/'mean' "
+                   "average them; 'sum' adds them up (docs/distributed.md)")  # fmt: skip
     add_output_control(p)
+    # what --resume compares the options with, to refuse those it would not apply
+    p.set_defaults(option_defaults={d: p.get_default(d) for d in (*RESUME_FIXED, "workers")})
 
 
-def _describe(params: dict[str, Any]) -> str:
-    arch = "skip-gram" if params.get("sg") else "CBOW"
-    layers = []
-    if params.get("negative"):
-        layers.append(f"negative sampling ({params['negative']})")
-    if params.get("hs"):
-        layers.append("hierarchical softmax")
-    if params.get("softmax"):
-        layers.append("full softmax")
-    return (
-        f"{arch}, {' + '.join(layers)}, {params.get('vector_size', 100)} dimensions, "
-        f"window {params.get('window', 5)}"
-    )
+def _train_distributed(args, params, bar, checkpoint, resume):
+    """Train on Ray (checkpoints after every epoch); returns the model."""
+    from w2v import distributed
+
+    if args.read_vocab:
+        raise UsageError("--ray: the vocabulary is counted on the nodes; drop --read-vocab")
+    kw = {} if resume else {k: v for k, v in params.items() if k != "workers"}
+    return distributed.train(
+        args.corpus, nodes=args.nodes, threads_per_node=args.threads_per_node,
+        address=args.ray or None, sync_words=args.sync_words, merge=args.merge,
+        callbacks=[bar.callback()], progress=False, checkpoint=checkpoint, resume=resume, **kw,
+    )  # fmt: skip
 
 
 def _train_params(args: argparse.Namespace) -> dict[str, Any]:
@@ -126,6 +160,16 @@ def _train_params(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """``w2v train``: build the vocabulary, train, save; a summary at the end."""
+    from w2v.corpus import STDIN_NAMES, spooled_stdin
+
+    if str(args.corpus) in STDIN_NAMES:
+        with spooled_stdin() as path:
+            args.corpus = str(path)
+            return _run(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from w2v.vocabulary import Vocabulary
     from w2v.word2vec import Word2Vec
 
@@ -141,7 +185,14 @@ def run(args: argparse.Namespace) -> int:
         if args.read_vocab:
             raise UsageError("--resume: the vocabulary is the checkpoint's; drop --read-vocab")
         require_file(resume, "checkpoint")
+        check_resume_options(args)
         checkpoint = checkpoint or resume  # keep checkpointing where the run came from
+    init = getattr(args, "init", None)
+    if getattr(args, "update_vocab", False) and not init:
+        raise UsageError("--update-vocab grows the model of --init; give --init MODEL")
+    if init:
+        require_file(init, "model")
+        check_init_options(args)
     for path, what in ((args.output, "vectors"), (args.model, "model"),
                        (args.save_vocab, "vocabulary"), (checkpoint, "checkpoint")):  # fmt: skip
         check_writable(path, what)
@@ -155,12 +206,27 @@ def run(args: argparse.Namespace) -> int:
     stage = "counting the vocabulary"
     announce_compilation()
     t0 = time.perf_counter()
+    words_before = epochs_before = 0
+    train_kw: dict[str, Any] = {}
     try:
-        if resume:
+        if getattr(args, "ray", None) is not None:
+            stage = "training"
+            t_train = time.perf_counter()
+            model = _train_distributed(args, params, bar, checkpoint, resume)
+            train_time = time.perf_counter() - t_train
+            params = {k: v for k, v in vars(model.params).items() if k != "extra"}
+        elif resume:
             stage = "resuming"
+            before = read_state(resume)  # what the run had done: not trained now
+            words_before = sum(before.words)
+            epochs_before = len(before.epoch_history)
             t_train = time.perf_counter()
             model = Word2Vec.resume(resume, args.corpus, callbacks=[bar.callback()], **ckpt_kw)
             train_time = time.perf_counter() - t_train
+            params = {k: v for k, v in vars(model.params).items() if k != "extra"}
+        elif init:
+            stage = "growing the vocabulary" if args.update_vocab else "loading the model"
+            model, train_kw = load_init_model(args)
             params = {k: v for k, v in vars(model.params).items() if k != "extra"}
         elif args.read_vocab:
             vocab = Vocabulary.load(args.read_vocab)
@@ -177,20 +243,15 @@ def run(args: argparse.Namespace) -> int:
             model.vocab.save(args.save_vocab)
             saved.append(f"vocabulary to {args.save_vocab}")
         if not args.output and not args.model:
-            _print_saved(args, saved)
+            print_saved(args, saved)
             return 0  # word2vec.c does this too: -save-vocab without -output only counts
-        if not resume:
+        if not resume and getattr(args, "ray", None) is None:
             stage = "training"
             t_train = time.perf_counter()
-            model.train(args.corpus, callbacks=[bar.callback()], **ckpt_kw)
+            model.train(args.corpus, callbacks=[bar.callback()], **ckpt_kw, **train_kw)
             train_time = time.perf_counter() - t_train
         stage = "saving"
-        if args.output:
-            save_vectors(model.wv, args.output, fmt)
-            saved.append(f"vectors to {args.output} ({fmt})")
-        if args.model:
-            model.save(args.model)
-            saved.append(f"model to {args.model}")
+        save_outputs(args, model, fmt, saved)
     except KeyboardInterrupt:
         where = stage
         if stage in ("training", "resuming") and bar.last is not None:
@@ -207,29 +268,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     if not args.quiet:
-        _print_train_summary(model, params, bar, train_time, time.perf_counter() - t0, saved)
+        history = model.epoch_history
+        words = (history[-1].words if history else 0) - words_before
+        run_epochs = len(history) - epochs_before
+        total_time = time.perf_counter() - t0
+        print_train_summary(model, params, words, run_epochs, train_time, total_time, saved)
     return 0
-
-
-def _print_saved(args: argparse.Namespace, saved: list[str]) -> None:
-    if not args.quiet and saved:
-        print("saved " + ", ".join(saved))
-
-
-def _print_train_summary(model, params, bar, train_time, total_time, saved) -> None:
-    vocab = model.vocab
-    history = model.epoch_history
-    words = history[-1].words if history else 0
-    losses = [h.loss for h in history]
-    rows = [
-        ("vocabulary", f"{len(vocab):,} words (min count {params['min_count']}) "
-                       f"from {vocab.total_tokens:,} tokens"),
-        ("model", _describe(params)),
-        ("trained", f"{words:,} words in {len(history)} epoch(s), {train_time:.1f}s, "
-                    f"{words / max(train_time, 1e-9):,.0f} words/s"),
-        ("loss per epoch", "  ".join(f"{x:.4f}" for x in losses)),
-        ("total time", f"{total_time:.1f}s"),
-    ]  # fmt: skip
-    rows += [("saved", s) for s in saved]
-    width = max(len(k) for k, _ in rows)
-    print("\n".join(f"{k:<{width}}  {v}" for k, v in rows))

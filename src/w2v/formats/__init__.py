@@ -5,7 +5,8 @@
 * :mod:`~w2v.formats.native`: the native container for models, checkpoints and vectors (a
   JSON header and 64-byte aligned raw arrays that can be memory-mapped);
 * :mod:`~w2v.formats.float_text`: the shortest round-trip text of float32 values;
-* :mod:`~w2v.formats.vector_files`: vector files of any of these formats, detected.
+* :mod:`~w2v.formats.vector_files`: vector files of any of these formats, detected;
+* :mod:`~w2v.formats.projector`: export for TensorFlow's Embedding Projector (TSV + config).
 
 Every reader validates the file and raises :class:`w2v.errors.FormatError` naming the file
 and the problem; every writer is atomic (temporary file in the same directory, then

@@ -121,6 +121,8 @@ def decode_words(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
 NATIVE_MAGIC = b"\x89W2V\r\n\x1a\n"
 #: Version written by :func:`save_native`; files with a higher version are refused.
 NATIVE_FORMAT_VERSION = 1
+#: ``meta["kind"]`` of a native file holding word vectors only (no model state).
+NATIVE_VECTORS_KIND = "w2v.KeyedVectors"
 _ALIGN = 64
 _PREFIX = 8 + 4 + 8  # magic, uint32 version, uint64 header length
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from w2v.errors import ParameterError
-from w2v.formats.native import NATIVE_MAGIC, load_native
+from w2v.formats.native import NATIVE_MAGIC, NATIVE_VECTORS_KIND, load_native
 
 if TYPE_CHECKING:
     from w2v.keyed_vectors import KeyedVectors
@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 #: The formats :func:`load_vectors` and :func:`save_vectors` know.
 FORMATS = ("text", "binary", "native")
-#: ``meta["kind"]`` of a native file holding word vectors only (no model state).
-NATIVE_VECTORS_KIND = "w2v.KeyedVectors"  # KeyedVectors.NATIVE_KIND
 _SUFFIXES = {
     ".txt": "text", ".vec": "text", ".text": "text", ".bin": "binary",
     ".w2v": "native", ".native": "native", ".model": "native",

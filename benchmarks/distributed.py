@@ -1,0 +1,270 @@
+"""Distributed training on a local Ray cluster against single-process training.
+
+1. Quality vs nodes at equal epochs: N = 1 (single process, one thread) and N = 2, 4, ...
+   one-thread nodes, for each merge rule; analogy accuracy (questions-words, restrict_vocab
+   30,000) and WordSim-353 Spearman.
+2. Engine overhead: 2 nodes x 1 thread against one process with 2 threads, same corpus and
+   settings, side by side: words/s ratio, merge time p50/p99, bytes sent per word per node,
+   start-up time, peak RSS per node.
+
+Ray must run in a network namespace with only loopback. From the repository root:
+
+    unshare -rn sh -c 'ip link set lo up && PYTHONPATH=src python benchmarks/distributed.py'
+
+The issue's full setting (35M words of part1 + part2, 5 epochs, up to 8 nodes):
+
+    unshare -rn sh -c 'ip link set lo up && PYTHONPATH=src python benchmarks/distributed.py \\
+        --parts 1,2 --words 0 --epochs 5 --nodes 1,2,4,8'
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import lzma
+import math
+import multiprocessing
+import os
+import platform
+import secrets
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "benchmarks" / "results"
+LINE_WORDS = 1000
+COMMON = {"vector_size": 100, "window": 5, "min_count": 5, "sample": 1e-4, "negative": 5}
+CONFIGS = {"sg-ns": {"sg": 1}, "cbow-ns": {"sg": 0}}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def prepare(parts: list[str], words: int) -> Path:
+    """The first ``words`` words (0: all) of the given parts, re-cut into 1,000-word lines."""
+    name = f"corpus-parts{'_'.join(parts)}-{words or 'all'}.txt"
+    out = RESULTS / name
+    if out.exists():
+        return out
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    left = words or None
+    tmp = out.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for part in parts:
+            path = DATA / "corpus" / f"enwiki2015-part{part}.text8.txt.xz"
+            with lzma.open(path, "rt", encoding="utf-8") as src:
+                toks = src.read().split()
+            if left is not None:
+                toks = toks[:left]
+                left -= len(toks)
+            for i in range(0, len(toks), LINE_WORDS):
+                f.write(" ".join(toks[i : i + LINE_WORDS]) + "\n")
+            if left == 0:
+                break
+    tmp.rename(out)
+    return out
+
+
+def evaluate(model) -> dict[str, float]:
+    ev = DATA / "eval"
+    analogy = model.wv.evaluate_word_analogies(ev / "questions-words.txt", restrict_vocab=30_000)
+    pairs = model.wv.evaluate_word_pairs(ev / "wordsim353.tsv")
+    return {"analogy30k": 100 * analogy.accuracy, "ws353": pairs.spearman}
+
+
+def _single(spec: dict[str, Any], queue) -> None:
+    from w2v import Word2Vec
+    from w2v.distributed.node import peak_rss
+
+    model = Word2Vec(**spec["params"])
+    model.build_vocab(spec["corpus"])
+    t0 = time.perf_counter()
+    model.train(spec["corpus"])
+    seconds = time.perf_counter() - t0
+    words = sum(p.words for p in model.epoch_history[-1:])
+    queue.put({
+        "words_per_sec": words / seconds, "loss": model.loss_history,
+        "peak_rss": peak_rss(),
+        **(evaluate(model) if spec["quality"] else {}),
+    })  # fmt: skip
+
+
+def single(corpus: Path, params: dict[str, Any], quality: bool) -> dict[str, Any]:
+    """Single-process training in a fresh child process (its own memory and compiled code)."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    spec = {"corpus": str(corpus), "params": params, "quality": quality}
+    proc = ctx.Process(target=_single, args=(spec, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def distributed(corpus: Path, nodes: int, params: dict[str, Any], **kw) -> dict[str, Any]:
+    from w2v import distributed as dist
+
+    model = dist.train(str(corpus), nodes=nodes, progress=False, **kw, **params)
+    r = model.distributed
+    merges = sorted(r.merge_seconds)
+    words = sum(r.node_words) * params["epochs"]
+    return {
+        "words_per_sec": words / r.train_seconds, "loss": model.loss_history,
+        "startup_seconds": r.startup_seconds, "merge_p50": statistics.median(merges),
+        "merge_p99": merges[min(len(merges) - 1, int(0.99 * len(merges)))],
+        "merges": len(merges), "peak_rss": r.peak_rss,
+        "bytes_per_word_per_node": sum(r.bytes_sent) / words,
+        **evaluate(model),
+    }  # fmt: skip
+
+
+def start_cluster(nodes: int, store_mb: int):
+    if [n for _, n in socket.if_nameindex()] != ["lo"]:
+        sys.exit("run inside a loopback-only network namespace: see this script's docstring")
+    os.environ.update(RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="token",
+                      RAY_AUTH_TOKEN=secrets.token_hex(32))  # fmt: skip
+    import ray
+    from ray.cluster_utils import Cluster
+
+    t0 = time.perf_counter()
+    head = {"num_cpus": 0, "object_store_memory": store_mb << 20, "include_dashboard": False}
+    c = Cluster(initialize_head=True, head_node_args=head)
+    for _ in range(nodes):
+        c.add_node(num_cpus=1, object_store_memory=store_mb << 20)
+    c.wait_for_nodes()
+    ray.init(address=c.address, logging_level="warning", log_to_driver=False)
+    log(f"cluster of {nodes} nodes up in {time.perf_counter() - t0:.1f}s")
+    return c
+
+
+def _trailing_zeros(s: int) -> int:
+    return (s & -s).bit_length() - 1
+
+
+def project(report: dict[str, Any], vocab: int = 1_000_000, dim: int = 300, threads: int = 16,
+            per_peer: float = 0.001) -> None:  # fmt: skip
+    """Words/s of N nodes on paper, from this run's single-thread speed and merge time.
+
+    words/s(N) = N * S / (S / R + t_merge(N)), with R = threads * r * 100 / dim the words/s of
+    a node (r: one thread at dim 100, measured; cost taken as proportional to dim, Hogwild
+    threads as scaling linearly: optimistic), t_merge(N) = t0 + per_peer * N + B(N) / bandwidth,
+    t0 the measured 2-node merge p50 (Ray's task and object overhead), per_peer an assumed
+    cost per peer of fetching its piece, and B(N) = (N-1)/N * k * 2 * (8 * dim + 4) the bytes a
+    node sends per merge of k rows of syn0 and the output layer (k averaged over the tiers).
+    """
+    levels = math.ceil(math.log2(vocab / 1024))
+    k = sum(min(vocab, 1024 << _trailing_zeros(s)) for s in range(1, 2**levels + 1)) / 2**levels
+    print(f"\n## Projection: V={vocab:,}, dim={dim}, {threads} threads per node, tier rows per "
+          f"merge {k:,.0f} on average, {1000 * per_peer:.0f} ms per peer (assumed)")  # fmt: skip
+    print(
+        "| config | S | N | MB per merge per node | 10 GbE words/s (eff.) | 25 GbE words/s (eff.) |"
+    )
+    print("|---|---|---|---|---|---|")
+    singles = {r["config"]: r for r in report["quality"] if r["nodes"] == 1}
+    for o in report["overhead"]:
+        r1 = singles[o["config"]]["words_per_sec"] if o["config"] in singles else None
+        if r1 is None:
+            continue
+        rate = threads * r1 * 100 / dim
+        t0 = o["ray_2x1"]["merge_p50"]
+        for sync in (200_000, 1_000_000):
+            for n in (8, 32, 128):
+                b = (n - 1) / n * k * 2 * (8 * dim + 4)
+                cells = []
+                for bw in (1.25e9, 3.125e9):
+                    wps = n * sync / (sync / rate + t0 + per_peer * n + b / bw)
+                    cells.append(f"{wps / 1e6:.0f}M ({wps / (n * rate):.0%})")
+                print(f"| {o['config']} | {sync:,} | {n} | {b / 1e6:.1f} | {' | '.join(cells)} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--parts", default="1", help="corpus parts, e.g. 1,2")
+    ap.add_argument("--words", type=int, default=4_000_000, help="words to use (0: all)")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--nodes", default="1,2,4")
+    ap.add_argument("--configs", default="sg-ns,cbow-ns")
+    ap.add_argument("--merges", default="weighted,mean,sum")
+    ap.add_argument("--sync-words", type=int, default=200_000)
+    ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--skip-overhead", action="store_true")
+    ap.add_argument("--store-mb", type=int, default=200)
+    ap.add_argument("--project", metavar="RESULTS_JSON", help="only print the projection")
+    args = ap.parse_args()
+    if args.project:
+        project(json.loads(Path(args.project).read_text()))
+        return
+    corpus = prepare(args.parts.split(","), args.words)
+    node_counts = [int(n) for n in args.nodes.split(",")]
+    cluster = start_cluster(max(max(node_counts), 2), args.store_mb)
+    import ray
+
+    report: dict[str, Any] = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"), "argv": sys.argv,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "corpus": corpus.name,
+        "ray": ray.__version__, "quality": [], "overhead": [],
+    }  # fmt: skip
+    try:
+        for config in args.configs.split(","):
+            params = {**COMMON, **CONFIGS[config], "epochs": args.epochs}
+            if not args.skip_quality:
+                for n in node_counts:
+                    for merge in args.merges.split(",") if n > 1 else ["-"]:
+                        t0 = time.perf_counter()
+                        if n == 1:
+                            res = single(corpus, {**params, "workers": 1}, True)
+                        else:
+                            res = distributed(corpus, n, params, merge=merge,
+                                              sync_words=args.sync_words)  # fmt: skip
+                        res.update(config=config, nodes=n, merge=merge,
+                                   seconds=time.perf_counter() - t0)  # fmt: skip
+                        report["quality"].append(res)
+                        log(json.dumps(res))
+            if not args.skip_overhead:
+                one = single(corpus, {**params, "workers": 2}, False)
+                two = distributed(corpus, 2, params, merge="weighted",
+                                  sync_words=args.sync_words)  # fmt: skip
+                res = {"config": config, "single_2_threads": one, "ray_2x1": two,
+                       "ratio": two["words_per_sec"] / one["words_per_sec"]}  # fmt: skip
+                report["overhead"].append(res)
+                log(json.dumps(res))
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+    out = RESULTS / f"distributed-{dt.date.today().isoformat()}.json"
+    out.write_text(json.dumps(report, indent=1))
+    print_tables(report)
+    if report["overhead"] and report["quality"]:
+        project(report)
+    log(f"raw results: {out}")
+
+
+def print_tables(report: dict[str, Any]) -> None:
+    print(f"# distributed.py, {report['date']}, {report['machine']}, corpus {report['corpus']}")
+    if report["quality"]:
+        print("\n| config | nodes | merge | analogy@30k | WS-353 | last-epoch loss | seconds |")
+        print("|---|---|---|---|---|---|---|")
+        for r in report["quality"]:
+            print(f"| {r['config']} | {r['nodes']} | {r['merge']} | {r['analogy30k']:.2f} | "
+                  f"{r['ws353']:.3f} | {r['loss'][-1]:.4f} | {r['seconds']:.0f} |")  # fmt: skip
+    for r in report["overhead"]:
+        one, two = r["single_2_threads"], r["ray_2x1"]
+        print(f"\n{r['config']}: 1 process x 2 threads {one['words_per_sec']:,.0f} words/s, "
+              f"Ray 2 nodes x 1 thread {two['words_per_sec']:,.0f} words/s, ratio "
+              f"{r['ratio']:.2f}; merge p50 {1000 * two['merge_p50']:.1f} ms, p99 "
+              f"{1000 * two['merge_p99']:.1f} ms over {two['merges']} merges; "
+              f"{two['bytes_per_word_per_node']:.1f} bytes sent per word per node; start-up "
+              f"{two['startup_seconds']:.1f}s; peak RSS per node "
+              f"{', '.join(f'{b / 2**20:.0f}' for b in two['peak_rss'])} MiB (single process "
+              f"{one['peak_rss'] / 2**20:.0f} MiB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
