@@ -867,6 +867,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.repeat < 1 or args.epochs < 1 or not args.workers or min(args.workers) < 1:
         ap.error("--repeat, --epochs and --workers must be >= 1")
     args.quality = args.quality or args.quality_all or args.quality_only
+    if args.word2vec_c is not None and "word2vec_c" not in args.systems:
+        log("--word2vec-c given but word2vec_c is not in --systems: it is not measured")
     if "word2vec_c" in args.systems:
         if args.word2vec_c is None:
             log("system word2vec_c skipped: give a word2vec.c binary with --word2vec-c PATH")
