@@ -779,14 +779,16 @@ def quality(args, corpus: dict[str, Any], report: dict[str, Any]) -> None:
             row += [f"{r['train_seconds']:.1f}", f"{r['words_per_sec']:,.0f}"]
             print("| " + " | ".join(row) + " |")
 
-    print(
-        "\nNote: gensim's corpus_file mode gives each worker its share of the file but measures "
-        "its learning-rate progress against the whole corpus, so with 2 workers its rate only "
-        "decays halfway through each epoch: it trains at a higher rate than asked. Its "
-        "iterator mode (and w2v) decay the rate as specified.\n"
-    )
+    if "gensim_file" in args.systems:
+        print(
+            "\nNote: gensim's corpus_file mode gives each worker its share of the file but "
+            "measures its learning-rate progress against the whole corpus, so with 2 workers its "
+            "rate only decays halfway through each epoch: it trains at a higher rate than asked. "
+            "Its iterator mode (and w2v) decay the rate as specified.\n"
+        )
     for ref_name in ("word2vec_c", "gensim_file", "gensim_iter"):
-        if not any(ref_name in by_system for by_system in results.values()):
+        measured = {s for by_system in results.values() for s in by_system}
+        if ref_name not in measured or not any(s.startswith("w2v") for s in measured):
             continue
         print(f"\n### Differences (w2v - {SYSTEMS[ref_name]})\n")
         cols = ["config", "system"] + [m[0] for m in QUALITY_METRICS]
@@ -865,6 +867,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.repeat < 1 or args.epochs < 1 or not args.workers or min(args.workers) < 1:
         ap.error("--repeat, --epochs and --workers must be >= 1")
     args.quality = args.quality or args.quality_all or args.quality_only
+    if args.word2vec_c is not None and "word2vec_c" not in args.systems:
+        log("--word2vec-c given but word2vec_c is not in --systems: it is not measured")
     if "word2vec_c" in args.systems:
         if args.word2vec_c is None:
             log("system word2vec_c skipped: give a word2vec.c binary with --word2vec-c PATH")
