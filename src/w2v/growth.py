@@ -145,8 +145,7 @@ def update_model(model: Word2Vec, corpus: Any) -> VocabularyUpdate:
         old = model.vocab
         grown, old_ids = old.grow(new, p.min_count, p.max_final_vocab)
         weights = model._weights()
-        names = getattr(weights, "_fields", None) or WEIGHT_ORDER
-        model.set_vocab(grown, grow_weights(names, weights, old_ids, len(grown), p.seed))
+        model.set_vocab(grown, grow_weights(weights._fields, weights, old_ids, len(grown), p.seed))
         model.corpus_count = source.sentence_count or 0
         model.corpus_total_words = new.total_tokens
         if spool is not None and grown.counting_ids is not None:
@@ -167,8 +166,3 @@ def update_model(model: Word2Vec, corpus: Any) -> VocabularyUpdate:
         update.tokens, time.perf_counter() - t0,
     )  # fmt: skip
     return update
-
-
-#: The order of the weight arrays (``Word2Vec._weights()``).
-WEIGHT_ORDER = ("syn0", "hidden_bias", "syn1", "hs_bias", "syn1neg", "neg_bias", "syn1sm",
-                "sm_bias")  # fmt: skip
