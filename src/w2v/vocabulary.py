@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from w2v.atomic import atomic_write
-from w2v.errors import FormatError, ParameterError
+from w2v.errors import CorpusError, FormatError, ParameterError
 from w2v.tokenizer import ASCII_SEPARATOR, next_token
 
 # A count in a vocabulary file: ASCII digits only (str.isdigit() also accepts "²").
@@ -273,6 +273,17 @@ class Vocabulary:
             )
         self._table: WordTable | None = None
         self.counting_ids: np.ndarray | None = None
+
+    def check_trainable(self, source: object, min_count: int) -> None:
+        """Refuse a vocabulary counted from ``source`` that has nothing to train: an empty
+        corpus (CorpusError), or no word reaching ``min_count`` (ParameterError)."""
+        if self.total_tokens == 0:
+            raise CorpusError(f"{source}: the corpus is empty (no words in it)")
+        if len(self) == 0:
+            raise ParameterError(
+                f"min_count={min_count}: no word of {source} occurs that often "
+                f"({self.total_tokens} tokens read); lower min_count or give more text"
+            )
 
     def __len__(self) -> int:
         return len(self.words)

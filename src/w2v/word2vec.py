@@ -24,7 +24,7 @@ from w2v.checkpoint import (
     corpus_fingerprint,
 )
 from w2v.corpus import Corpus, EncodedCorpus, IdSpool
-from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError, W2VError
+from w2v.errors import FormatError, ParameterError, TrainingError, W2VError
 from w2v.formats.native import decode_words, encode_words, load_native, save_native
 from w2v.growth import VocabularyUpdate, update_model
 from w2v.huffman import HuffmanTree
@@ -248,13 +248,7 @@ class Word2Vec(Predictions):
             vocab = Vocabulary.build(
                 source.blocks(), p.min_count, p.max_vocab_size, p.max_final_vocab, spool
             )
-            if vocab.total_tokens == 0:
-                raise CorpusError(f"{source}: the corpus is empty (no words in it)")
-            if len(vocab) == 0:
-                raise ParameterError(
-                    f"min_count={p.min_count}: no word of {source} occurs that often "
-                    f"({vocab.total_tokens} tokens read); lower min_count or give more text"
-                )
+            vocab.check_trainable(source, p.min_count)
             self.set_vocab(vocab)
             self.corpus_count = source.sentence_count or 0
             self.corpus_total_words = vocab.total_tokens

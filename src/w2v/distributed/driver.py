@@ -277,13 +277,7 @@ class _Run:
         p = self.model.params
         parts = _get(self.ray, [a.count.remote() for a in self.actors], "counting the corpus")
         vocab = merge_counts(parts, p.min_count, p.max_final_vocab)
-        if vocab.total_tokens == 0:
-            raise CorpusError(f"{self.shards[0]}: the corpus is empty (no words in it)")
-        if len(vocab) == 0:
-            raise ParameterError(
-                f"min_count={p.min_count}: no word occurs that often "
-                f"({vocab.total_tokens} tokens read); lower min_count or give more text"
-            )
+        vocab.check_trainable(self.shards[0], p.min_count)
         self.model.set_vocab(vocab)
         self.vocab_ref = self.ray.put((vocab.words, vocab.counts, vocab.total_tokens))
         self.weights_ref = self.ray.put(model_weights(self.model))
