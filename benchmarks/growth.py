@@ -87,7 +87,9 @@ def top10(model: Word2Vec, words: list[str]) -> list[set[str]]:
     return [{w for w, _ in row} for row in found]
 
 
-def run(config: str, files: dict[str, Path], epochs: int, workers: int) -> dict:
+def run(
+    config: str, files: dict[str, Path], epochs: int, workers: int, update_alpha: float | None
+) -> dict:
     params = dict(COMMON, **CONFIGS[config], epochs=epochs, workers=workers)
     t0 = time.perf_counter()
     grown = Word2Vec(**params)
@@ -95,7 +97,10 @@ def run(config: str, files: dict[str, Path], epochs: int, workers: int) -> dict:
     grown.train(str(files["part1"]), total_examples=grown.corpus_count, epochs=grown.epochs)
     before = set(grown.wv.index_to_key)
     grown.build_vocab(str(files["part2"]), update=True)
-    grown.train(str(files["part2"]), total_examples=grown.corpus_count, epochs=grown.epochs)
+    grown.train(
+        str(files["part2"]), total_examples=grown.corpus_count, epochs=grown.epochs,
+        start_alpha=update_alpha,
+    )  # fmt: skip
     t_grown = time.perf_counter() - t0
     log(f"{config}: grown in {t_grown:.0f}s")
 
@@ -154,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-words", type=int, help="words taken from each part (default all)")
     ap.add_argument("--epochs", type=int, default=5, help="epochs of each training (default 5)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--update-alpha", type=float,
+        help="learning rate the training on part 2 starts from (default: alpha, as gensim)",
+    )  # fmt: skip
     ap.add_argument("--configs", default="sg-ns,cbow-hs")
     ap.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / "results")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
@@ -173,12 +182,15 @@ def main(argv: list[str] | None = None) -> int:
         words[f"part{i}"] = sum(len(line.split()) for line in open(files[f"part{i}"], "rb"))
     if not files["both"].exists():
         files["both"].write_bytes(files["part1"].read_bytes() + files["part2"].read_bytes())
-    results = [run(c, files, args.epochs, args.workers) for c in args.configs.split(",")]
+    results = [
+        run(c, files, args.epochs, args.workers, args.update_alpha) for c in args.configs.split(",")
+    ]
     command = "PYTHONPATH=src python benchmarks/growth.py " + " ".join(argv or sys.argv[1:])
     print(f"Growth benchmark, {dt.date.today()}, {platform.processor() or platform.machine()}")
     print(
         f"`{command.strip()}`: part 1 {words['part1']:,} words, part 2 {words['part2']:,} "
-        f"words, {args.epochs} epochs each, {args.workers} workers\n"
+        f"words, {args.epochs} epochs each, {args.workers} workers, part 2 trained from alpha "
+        f"{args.update_alpha or COMMON['alpha']}\n"
     )
     print(table(results))
     if args.json:
