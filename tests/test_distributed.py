@@ -335,19 +335,26 @@ def test_a_node_killed_mid_epoch_is_restarted_and_the_run_completes(cluster, rea
 
 @pytest.mark.slow
 def test_bad_cluster_input_fails_fast_with_one_line_and_writes_nothing(
-    cluster, real_slice, tmp_path
+    cluster, real_slice, tmp_path, monkeypatch
 ):
+    import w2v.version
+
     cases = [
         ({"address": "127.0.0.1:9"}, "cannot reach the Ray cluster at 127.0.0.1:9"),
         ({"nodes": 3}, "needs 3 CPUs, but the Ray cluster has 2"),
         ({"corpus": str(tmp_path / "missing.txt")}, "no such corpus file or directory"),
         ({"merge": "median"}, "merge must be one of"),
+        # the nodes' processes import the installed w2v; only this driver claims another one
+        ({"version": "0.0.1"}, r"node 0 \(.*\) runs w2v .*, this driver 0\.0\.1; install the same"),
     ]
     for kw, message in cases:
         kw = {"corpus": str(real_slice), "nodes": 2, **kw}
-        t0 = time.perf_counter()
-        with pytest.raises(W2VError, match=message) as info:
-            distributed.train(progress=False, **kw, **SMALL)
+        with monkeypatch.context() as m:
+            if "version" in kw:
+                m.setattr(w2v.version, "__version__", kw.pop("version"))
+            t0 = time.perf_counter()
+            with pytest.raises(W2VError, match=message) as info:
+                distributed.train(progress=False, **kw, **SMALL)
         assert time.perf_counter() - t0 < 30  # seconds, not a minute of retries
         assert "\n" not in str(info.value)
     assert list(tmp_path.iterdir()) == []
