@@ -192,10 +192,16 @@ def main() -> None:
     ap.add_argument("--nodes", default="1,2,4")
     ap.add_argument("--configs", default="sg-ns,cbow-ns")
     ap.add_argument("--merges", default="weighted,mean,sum")
-    ap.add_argument("--sync-words", type=int, default=200_000)
+    ap.add_argument("--sync-words", type=int, default=200_000, help="words per node per merge")
+    ap.add_argument(
+        "--sync-total", type=int,
+        help="words the whole cluster trains per merge: sync_words = SYNC_TOTAL / nodes",
+    )  # fmt: skip
+    ap.add_argument("--overhead-merge", default="capped", help="merge rule of the overhead run")
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--skip-overhead", action="store_true")
     ap.add_argument("--store-mb", type=int, default=200)
+    ap.add_argument("--json", type=Path, help="raw results (default results/distributed-DATE.json)")
     ap.add_argument("--project", metavar="RESULTS_JSON", help="only print the projection")
     args = ap.parse_args()
     if args.project:
@@ -210,6 +216,7 @@ def main() -> None:
         "date": dt.datetime.now().isoformat(timespec="seconds"), "argv": sys.argv,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "corpus": corpus.name,
         "ray": ray.__version__, "quality": [], "overhead": [],
+        "sync_words": {n: sync_words(args, n) for n in node_counts},
     }  # fmt: skip
     try:
         for config in args.configs.split(","):
@@ -222,15 +229,16 @@ def main() -> None:
                             res = single(corpus, {**params, "workers": 1}, True)
                         else:
                             res = distributed(corpus, n, params, merge=merge,
-                                              sync_words=args.sync_words)  # fmt: skip
+                                              sync_words=sync_words(args, n))  # fmt: skip
                         res.update(config=config, nodes=n, merge=merge,
+                                   sync_words=sync_words(args, n) if n > 1 else None,
                                    seconds=time.perf_counter() - t0)  # fmt: skip
                         report["quality"].append(res)
                         log(json.dumps(res))
             if not args.skip_overhead:
                 one = single(corpus, {**params, "workers": 2}, False)
-                two = distributed(corpus, 2, params, merge="weighted",
-                                  sync_words=args.sync_words)  # fmt: skip
+                two = distributed(corpus, 2, params, merge=args.overhead_merge,
+                                  sync_words=sync_words(args, 2))  # fmt: skip
                 res = {"config": config, "single_2_threads": one, "ray_2x1": two,
                        "ratio": two["words_per_sec"] / one["words_per_sec"]}  # fmt: skip
                 report["overhead"].append(res)
@@ -238,7 +246,7 @@ def main() -> None:
     finally:
         ray.shutdown()
         cluster.shutdown()
-    out = RESULTS / f"distributed-{dt.date.today().isoformat()}.json"
+    out = args.json or RESULTS / f"distributed-{dt.date.today().isoformat()}.json"
     out.write_text(json.dumps(report, indent=1))
     print_tables(report)
     if report["overhead"] and report["quality"]:
@@ -246,13 +254,18 @@ def main() -> None:
     log(f"raw results: {out}")
 
 
+def sync_words(args: argparse.Namespace, nodes: int) -> int:
+    return args.sync_total // nodes if args.sync_total else args.sync_words
+
+
 def print_tables(report: dict[str, Any]) -> None:
     print(f"# distributed.py, {report['date']}, {report['machine']}, corpus {report['corpus']}")
     if report["quality"]:
-        print("\n| config | nodes | merge | analogy@30k | WS-353 | last-epoch loss | seconds |")
-        print("|---|---|---|---|---|---|---|")
+        print("\n| config | nodes | merge | sync_words | analogy@30k | WS-353 | last-epoch loss "
+              "| seconds |\n|---|---|---|---|---|---|---|---|")  # fmt: skip
         for r in report["quality"]:
-            print(f"| {r['config']} | {r['nodes']} | {r['merge']} | {r['analogy30k']:.2f} | "
+            print(f"| {r['config']} | {r['nodes']} | {r['merge']} | {r.get('sync_words') or '-'} "
+                  f"| {r['analogy30k']:.2f} | "
                   f"{r['ws353']:.3f} | {r['loss'][-1]:.4f} | {r['seconds']:.0f} |")  # fmt: skip
     for r in report["overhead"]:
         one, two = r["single_2_threads"], r["ray_2x1"]
