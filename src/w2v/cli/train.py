@@ -117,8 +117,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--nodes", type=positive_int, default=2, help="replicas, one per shard")
     g.add_argument("--threads-per-node", type=positive_int, default=1,
                    help="training threads in each replica")  # fmt: skip
-    g.add_argument("--sync-words", type=positive_int, default=200_000,
-                   help="words each node trains between merges")  # fmt: skip
+    g.add_argument("--sync-words", type=positive_int,
+                   help="words each node trains between merges (default 100,000 / nodes: "
+                   "quality depends on nodes x sync-words)")  # fmt: skip
     g.add_argument("--merge", choices=MERGES, default="capped",
                    help="how replicas' changes are combined: 'capped' adds them up, a row "
                    "moving at most twice as far as one node moved it; 'weighted'/'mean' "

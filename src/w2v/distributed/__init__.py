@@ -7,6 +7,6 @@ docs/distributed.md.
 """
 
 from w2v.distributed.cluster import ClusterError
-from w2v.distributed.driver import DEFAULT_SYNC_WORDS, ClusterReport, train
+from w2v.distributed.driver import SYNC_TOTAL, ClusterReport, train
 
-__all__ = ["DEFAULT_SYNC_WORDS", "ClusterError", "ClusterReport", "train"]
+__all__ = ["SYNC_TOTAL", "ClusterError", "ClusterReport", "train"]

@@ -37,7 +37,9 @@ from w2v.word2vec import Word2Vec
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SYNC_WORDS = 200_000
+# Words the whole cluster trains between two merges unless sync_words is given: the staleness
+# that quality depends on is nodes x sync_words (docs/distributed.md, measurements).
+SYNC_TOTAL = 100_000
 HELLO_SECONDS = 120.0  # a node's process must start (and import w2v) within this
 
 
@@ -115,7 +117,7 @@ def train(
     nodes: int = 2,
     threads_per_node: int = 1,
     address: str | None = None,
-    sync_words: int = DEFAULT_SYNC_WORDS,
+    sync_words: int | None = None,
     merge: str = "capped",
     callbacks: Sequence[Callback] = (),
     report_delay: float = 1.0,
@@ -139,8 +141,10 @@ def train(
         ``HOST:PORT`` of a running Ray head (``ray start --head``), or ``"auto"``; None
         starts a local Ray instance. If this process is already connected to Ray, that
         connection is used.
-    sync_words : int
-        Words each node trains between merges.
+    sync_words : int, optional
+        Words each node trains between merges; default ``100_000 // nodes``. Quality
+        depends on ``nodes * sync_words`` (the words the cluster trains from one merged
+        state): larger is faster but further from single-process training.
     merge : {"capped", "weighted", "mean", "sum"}
         How replicas' changes are combined (:mod:`w2v.distributed.merge`).
     callbacks : sequence of Callback
@@ -167,6 +171,8 @@ def train(
         A node cannot read its shard.
     """
     t_start = time.perf_counter()
+    if sync_words is None and isinstance(nodes, int) and nodes > 0:
+        sync_words = max(1, SYNC_TOTAL // nodes)
     _check_args(nodes, threads_per_node, sync_words, merge)
     start = None
     if resume is not None:
