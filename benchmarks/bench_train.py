@@ -882,6 +882,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def shown(path: Path) -> str:
+    """``path`` for a report that may be committed: relative to the repository root when
+    inside it, else only its name (a machine's directories say nothing to a reader)."""
+    path = path.resolve()
+    if path == ROOT:
+        return "the repository root"
+    if path.is_relative_to(ROOT):
+        return str(path.relative_to(ROOT))
+    if path.is_relative_to(ROOT.parent):  # ../shared/data beside the repository
+        return str(Path("..") / path.relative_to(ROOT.parent))
+    return f".../{path.name}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child is not None:
@@ -899,7 +912,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "PYTHONPATH=src python " + shlex.join(sys.argv)
     machine, vers = machine_info(), versions(args.baseline_src)
     print("# w2v vs gensim training benchmark\n")
-    print(f"Command: `{command}` (in `{os.getcwd()}`), started {started:%Y-%m-%d %H:%M:%S %Z}\n")
+    print(f"Command: `{command}` (in `{shown(Path.cwd())}`), started "
+          f"{started:%Y-%m-%d %H:%M:%S %Z}\n")  # fmt: skip
     print(f"Machine: {machine['nproc']} usable CPUs ({machine['cpu_count']} online), "
           f"{machine['cpu_model']}, {machine['memory_gib'] or 0:.0f} GiB RAM, "
           f"load average at start {machine['loadavg_start']}\n")  # fmt: skip
@@ -909,15 +923,16 @@ def main(argv: list[str] | None = None) -> int:
           "HS configs hs=1 negative=0.\n")  # fmt: skip
 
     corpus = prepare_corpus(Path(args.corpus), args.max_words, args.workdir)
-    print(f"Corpus: `{args.corpus}`" + (f", first {args.max_words:,} words" if args.max_words
-          else "") + f": {corpus['words']:,} words re-cut into {corpus['lines']:,} lines of "
-          f"{LINE_WORDS} words (`{corpus['path']}`). Both systems read this same file: gensim's "
-          "corpus_file mode mishandles lines longer than its 10,000-word batch (on the one-line "
-          "text8 file it trains on only about 20,000 words per worker and epoch), so the line "
-          "is cut for both.\n")  # fmt: skip
+    first = f", first {args.max_words:,} words" if args.max_words else ""
+    print(f"Corpus: `{shown(Path(args.corpus))}`{first}: {corpus['words']:,} words re-cut "
+          f"into {corpus['lines']:,} lines of "
+          f"{LINE_WORDS} words (`{shown(Path(corpus['path']))}`). Both systems read this same "
+          "file: gensim's corpus_file mode mishandles lines longer than its 10,000-word batch "
+          "(on the one-line text8 file it trains on only about 20,000 words per worker and "
+          "epoch), so the line is cut for both.\n")  # fmt: skip
     if "word2vec_c" in args.systems:
         print(word2vec_c_note(args.word2vec_c) + "\n")
-    report: dict[str, Any] = {"command": command, "cwd": os.getcwd(),
+    report: dict[str, Any] = {"command": command, "cwd": shown(Path.cwd()),
                               "started": started.isoformat(), "machine": machine,
                               "versions": vers, "settings": COMMON, "seed": args.seed,
                               "corpus": corpus, "args": {k: str(v) for k, v in
