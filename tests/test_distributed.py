@@ -240,6 +240,11 @@ def test_vocabulary_counted_on_the_nodes_equals_single_process(cluster, real_sli
     assert model.vocab.words == expected.words
     assert model.vocab.counts.tolist() == expected.counts.tolist()
     assert model.vocab.total_tokens == expected.total_tokens == SLICE_WORDS
+    # by default the cluster as a whole merges every SYNC_TOTAL words
+    assert model.distributed.sync_words == distributed.SYNC_TOTAL // 2
+    assert model.distributed.rounds_per_epoch == math.ceil(
+        max(model.distributed.node_words) / (distributed.SYNC_TOTAL // 2)
+    )
 
 
 @pytest.mark.slow
