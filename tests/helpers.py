@@ -18,7 +18,9 @@ import json
 import logging
 import os
 import random
+import signal
 import struct
+import subprocess
 import tempfile
 import time
 import warnings
@@ -54,6 +56,19 @@ def subprocess_env() -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), *paths])
     env.pop("W2V_DEMO_QUICK", None)
     return env
+
+
+def interrupt(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
+    """Send Ctrl-C (SIGINT) to ``proc`` and return its ``(stdout, stderr)``. A child still
+    running after ``timeout`` seconds is killed before the test fails, so that it does not
+    go on loading the machine under the tests that follow."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 # ------------------------------------------------------------------------- the command line

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import call, one_line_error, subprocess_env
+from helpers import call, interrupt, one_line_error, subprocess_env
 from w2v.callbacks import Callback
 from w2v.checkpoint import RunState, read_state
 from w2v.errors import CorpusError, FormatError, ParameterError, TrainingError
@@ -217,8 +217,7 @@ def test_ctrl_c_stops_workers_after_their_chunk_and_checkpoints(corpus_file, tmp
     """,
     )
     _wait_for(proc, "PROGRESS", count=3)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    out, err = interrupt(proc)
     report = json.loads(out.strip().splitlines()[-1])
     assert report["finite"] and report["near"] == 3
     assert report["epochs"] == report["history"]
@@ -323,8 +322,7 @@ def test_cli_ctrl_c_writes_a_checkpoint_and_says_how_to_resume(corpus_file, tmp_
         time.sleep(0.1)
     time.sleep(1.0)  # into training
     sent = time.time()
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    _, err = interrupt(proc)
     assert time.time() - sent < 5  # interpreter exit included
     assert proc.returncode == 130, err
     assert f"checkpoint {ckpt} (continue with --resume {ckpt})" in err

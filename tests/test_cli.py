@@ -6,7 +6,6 @@ import lzma
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import SRC, call, one_line_error, subprocess_env
+from helpers import SRC, call, interrupt, one_line_error, subprocess_env
 from w2v.cli import parse_word2vec_c
 
 
@@ -261,8 +260,7 @@ def test_ctrl_c_stops_training_cleanly(w2v, corpus, tmp_path):
     while not (tmp_path / "vocab.txt").exists() and time.time() < deadline:
         time.sleep(0.1)
     time.sleep(1.0)  # well into training
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    _, err = interrupt(proc)
     assert proc.returncode == 130, err
     assert "interrupted (training" in err and f"not written: {out}" in err
     assert "saved: vocabulary" in err
