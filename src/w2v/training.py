@@ -175,13 +175,18 @@ class WorkerControl:
                 self.busy -= 1
                 self.lock.notify_all()
 
-    def _wait_for_workers(self) -> None:
+    def _wait_for_workers(self, timeout: float | None = None) -> None:
+        """Return when every worker thread has returned, or after ``timeout`` seconds."""
         # Not Thread.join: on Python <= 3.11 a join interrupted by Ctrl-C can mark a thread
         # dead while it still runs (CPython issue 90882), and a checkpoint taken then would
-        # count a chunk as finished before its update is applied.
+        # count a chunk as finished before its update is applied. Ctrl-C interrupts the wait.
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self.lock:
             while self.running > 0:
-                self.lock.wait(0.1)
+                left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+                if left <= 0:
+                    return
+                self.lock.wait(left)
 
 
 def sequential_jobs(chunk_words: Sequence[int], epoch: int = 0, words_before: int = 0,
@@ -343,11 +348,8 @@ def train_chunks(
                 monitor()
             # Woken as soon as the last worker returns, not at the end of a fixed sleep: a
             # caller that trains many short calls (a distributed round) would idle ~25 ms
-            # on each. Ctrl-C interrupts the wait as it would a sleep.
-            deadline = time.monotonic() + _MONITOR_INTERVAL
-            with control.lock:
-                while control.running > 0 and (left := deadline - time.monotonic()) > 0:
-                    control.lock.wait(left)
+            # on each.
+            control._wait_for_workers(_MONITOR_INTERVAL)
     except BaseException:
         control.stop.set()  # Ctrl-C, or the monitor failed: workers end after their chunk
         raise
