@@ -109,10 +109,11 @@ class Node:
     ) -> tuple[float, int, int]:
         """Train the given chunks of this shard (the first being chunk ``first_chunk`` of the
         corpus); returns ``(loss sum, predictions, words)``."""
+        weighted = self.merge == "weighted"
         loss, preds, words, occurrences = self.replica.train(
-            self.encoded, chunks, stream, first_chunk, lr_from, lr_to, self.threads
+            self.encoded, chunks, stream, first_chunk, lr_from, lr_to, self.threads, weighted
         )
-        if self.merge == "weighted":
+        if weighted:
             for name, c in self.replica.expected_updates(occurrences).items():
                 self.updates[name] += c
         return loss, preds, words

@@ -121,14 +121,16 @@ class Replica:
         lr_from: float,
         lr_to: float,
         threads: int,
-    ) -> tuple[float, int, int, np.ndarray]:
+        count_words: bool = True,
+    ) -> tuple[float, int, int, np.ndarray | None]:
         """Train ``chunks`` of ``encoded`` with ``threads`` threads (Hogwild), the learning rate
         falling linearly from ``lr_from`` to ``lr_to`` over their words.
 
         Chunk ``c`` draws from the random stream keyed by ``(*stream, first_chunk + c)``,
         whichever thread trains it: with the chunk's index in the whole corpus, one node draws
         what single-process training does. Returns ``(loss sum, predictions, words,
-        occurrences)``, the last the int64 count of each word id read.
+        occurrences)``, the last the int64 count of each word id read, or None when
+        ``count_words`` is false (only the ``weighted`` merge needs it).
         """
         model, p = self.model, self.params
         words_in = np.diff(encoded.chunk_words)
@@ -148,13 +150,14 @@ class Replica:
 
         try:
             stats = train_chunks(
-                jobs, read_counted, self.cfg, model._weights(), model._tree_arrays(),
-                model._sampler_arrays(), Schedule(lr_from, lr_to, max(sum(sizes), 1)),
+                jobs, read_counted if count_words else encoded.read, self.cfg, model._weights(),
+                model._tree_arrays(), model._sampler_arrays(),
+                Schedule(lr_from, lr_to, max(sum(sizes), 1)),
                 seed=p.seed, workers=max(1, threads),
             )  # fmt: skip
         except Diverged as exc:
             raise TrainingError(f"training diverged ({exc}); lower alpha") from None
-        return stats.loss, stats.predictions, stats.words, occurrences
+        return stats.loss, stats.predictions, stats.words, occurrences if count_words else None
 
     def expected_updates(self, occurrences: np.ndarray) -> dict[str, np.ndarray]:
         """How many times training these word occurrences updates each row of each merged
