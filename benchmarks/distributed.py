@@ -14,7 +14,7 @@ Ray must run in a network namespace with only loopback. From the repository root
 The issue's full setting (35M words of part1 + part2, 5 epochs, up to 8 nodes):
 
     unshare -rn sh -c 'ip link set lo up && PYTHONPATH=src python benchmarks/distributed.py \\
-        --parts 1,2 --words 0 --epochs 5 --nodes 1,2,4,8'
+        --parts 1,2 --words 0 --epochs 5 --nodes 1,2,4,8 --merges capped --skip-overhead'
 """
 
 from __future__ import annotations
@@ -192,10 +192,13 @@ def main() -> None:
     ap.add_argument("--nodes", default="1,2,4")
     ap.add_argument("--configs", default="sg-ns,cbow-ns")
     ap.add_argument("--merges", default="weighted,mean,sum")
-    ap.add_argument("--sync-words", type=int, default=200_000, help="words per node per merge")
     ap.add_argument(
-        "--sync-total", type=int,
-        help="words the whole cluster trains per merge: sync_words = SYNC_TOTAL / nodes",
+        "--sync-words", type=int, help="words per node per merge (overrides --sync-total)"
+    )
+    ap.add_argument(
+        "--sync-total", type=int, default=100_000,
+        help="words the whole cluster trains per merge: sync_words = SYNC_TOTAL / nodes "
+        "(default 100,000, the library's default)",
     )  # fmt: skip
     ap.add_argument("--overhead-merge", default="capped", help="merge rule of the overhead run")
     ap.add_argument("--skip-quality", action="store_true")
@@ -255,7 +258,7 @@ def main() -> None:
 
 
 def sync_words(args: argparse.Namespace, nodes: int) -> int:
-    return args.sync_total // nodes if args.sync_total else args.sync_words
+    return args.sync_words or args.sync_total // nodes
 
 
 def print_tables(report: dict[str, Any]) -> None:
