@@ -4,10 +4,16 @@ and merges, recovers killed nodes, and returns an ordinary :class:`w2v.Word2Vec`
 Each epoch is cut into the same number of *rounds* on every node: ``ceil(W / sync_words)``
 with ``W`` the words of the largest shard, a node's round being the chunks that start in its
 share of its shard. Rounds are fixed before training, in words, so a run is deterministic. A
-round ends with a merge (:mod:`w2v.distributed.merge`), the last of an epoch with a full one.
-The learning rate falls linearly on the global word count: a round runs from the rate at the
-words all nodes had read when it began to the rate at the words they will have read when it
-ends.
+round ends with an exchange (:mod:`w2v.distributed.merge`), the last of an epoch with a full
+one. Merges run one round behind, off the critical path: a node sends its deltas and goes on
+training; the merged rows are applied at the end of its next round. The learning rate falls
+linearly on the global word count: a round runs from the rate at the words all nodes had read
+when it began to the rate at the words they will have read when it ends.
+
+The driver submits a round's calls before the one before it has finished (Ray runs each
+node's calls in order, a ``reduce`` once every node's pieces exist), so it is not on the
+critical path either. With ``virtual=True`` the same calls run one after another in this
+process on plain :class:`~w2v.distributed.node.Node` objects.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ import logging
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +48,9 @@ logger = logging.getLogger(__name__)
 # that quality depends on is nodes x sync_words (docs/distributed.md, measurements).
 SYNC_TOTAL = 100_000
 HELLO_SECONDS = 120.0  # a node's process must start (and import w2v) within this
+# Rounds the driver submits ahead of the oldest round whose results it has not read: enough
+# that every node always has its next call queued.
+LOOKAHEAD = 2
 
 
 @dataclass
@@ -62,13 +72,17 @@ class ClusterReport:
     startup_seconds : float
         From the call to the first round (connect, shards, vocabulary, encoding).
     merge_seconds : list of float
-        Wall time of each merge.
+        What each merge cost on the critical path: for each round, the longest time a node's
+        training stood still between that round and the next (applying the merge, waiting
+        for it, Ray's dispatch); at an epoch's end, until the full merge was applied.
     bytes_sent : list of int
         Bytes each node sent to other nodes in merges.
     peak_rss : list of int
         Peak resident memory of each node's process, in bytes.
     retrained : list of dict
-        One entry per recovery: node, epoch, round and the words it trained again.
+        One entry per recovery: node, epoch, first round and the words it trained again.
+    virtual : bool
+        The nodes were stepped one after another in the driver's process.
     """
 
     nodes: int
@@ -85,6 +99,7 @@ class ClusterReport:
     bytes_sent: list[int] = field(default_factory=list)
     peak_rss: list[int] = field(default_factory=list)
     retrained: list[dict[str, int]] = field(default_factory=list)
+    virtual: bool = False
 
 
 def _first_line(exc: BaseException) -> str:
@@ -124,6 +139,7 @@ def train(
     progress: bool | None = None,
     checkpoint: str | os.PathLike | None = None,
     resume: str | os.PathLike | None = None,
+    virtual: bool = False,
     **params: Any,
 ) -> Word2Vec:
     """Train a Word2Vec model on a Ray cluster; returns the same model object as
@@ -159,6 +175,10 @@ def train(
         Continue the run saved in this checkpoint, from the epoch after the last one it
         finished, on the same corpus; parameters come from the checkpoint. With the same
         nodes, ``sync_words`` and one thread per node the result equals an uninterrupted run.
+    virtual : bool
+        Do not use Ray: step ``nodes`` replicas one after another in this process, with the
+        same calls and merge code. Training takes as long as on one thread; what it is for is
+        measuring the quality of node counts that no cluster at hand can host.
     **params
         Word2Vec parameters (``workers`` is replaced by ``threads_per_node``).
 
@@ -189,6 +209,12 @@ def train(
         if not os.path.isdir(directory):
             raise ParameterError(f"checkpoint: directory {directory} does not exist")
     params = {k: v for k, v in vars(model.params).items() if k != "extra"}
+    if virtual:
+        run = _Run(None, corpus, nodes, threads_per_node, sync_words, merge, params, model,
+                   [*callbacks], report_delay, progress, t_start)  # fmt: skip
+        run.checkpoint, run.start = checkpoint, start
+        run.execute()
+        return model
     ray = import_ray()
     owned = connect(address)
     actors: list = []
@@ -228,6 +254,65 @@ def _check_args(nodes: int, threads: int, sync_words: int, merge: str) -> None:
         raise ParameterError(f"merge must be one of {', '.join(MERGES)}, got {merge!r}")
 
 
+class _Lost(Exception):
+    """A call of the pipeline failed (a node died, or a task raised)."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(str(exc))
+        self.exc = exc
+
+
+class _Local:
+    """Nodes stepped in this process: a call runs at once and its result is its own
+    reference (``virtual=True``)."""
+
+    def __init__(self, nodes: list[Node]) -> None:
+        self.nodes = nodes
+
+    def call(self, i: int, method: str, *args: Any, returns: int = 1, group: str | None = None):
+        return getattr(self.nodes[i], method)(*args)
+
+    def get(self, refs, what: str = "", timeout: float | None = None):
+        return refs
+
+    def wait(self, refs: list, on_idle: Callable[[], None]) -> list:
+        return refs
+
+
+class _Remote:
+    """Nodes as Ray actors: a call returns object references at once."""
+
+    def __init__(self, ray, actors: list, delay: float) -> None:
+        self.ray = ray
+        self.actors = actors
+        self.delay = delay
+
+    def call(self, i: int, method: str, *args: Any, returns: int = 1, group: str | None = None):
+        m = getattr(self.actors[i], method)
+        if returns != 1 or group is not None:
+            opts: dict[str, Any] = {"num_returns": returns}
+            if group is not None:
+                opts["concurrency_group"] = group
+            m = m.options(**opts)
+        return m.remote(*args)
+
+    def get(self, refs, what: str, timeout: float | None = None):
+        return _get(self.ray, refs, what, timeout)
+
+    def wait(self, refs: list, on_idle: Callable[[], None]) -> list:
+        """Results of ``refs``, calling ``on_idle`` every ``delay`` seconds while waiting;
+        raises :class:`_Lost` if one failed."""
+        pending = list(refs)
+        try:
+            while pending:
+                _, pending = self.ray.wait(pending, num_returns=len(pending), timeout=self.delay)
+                if pending:
+                    on_idle()
+            return self.ray.get(list(refs))
+        except self.ray.exceptions.RayError as exc:
+            raise _Lost(exc) from None
+
+
 class _Run:
     def __init__(self, ray, corpus, nodes, threads, sync_words, merge, params, model,
                  callbacks, report_delay, progress, t_start):  # fmt: skip
@@ -241,27 +326,36 @@ class _Run:
         self.report_delay = report_delay
         self.progress = progress
         self.t_start = t_start
-        self.report = ClusterReport(nodes, threads, sync_words, merge)
+        self.report = ClusterReport(nodes, threads, sync_words, merge, virtual=ray is None)
         model.distributed = self.report
         self.actors = []
         self.checkpoint = None
         self.start = None
+        if ray is None:
+            self.shards = plan_shards(str(corpus), nodes)
+            self.on = _Local([Node(i, nodes, shard, params, threads, merge, sync_words)
+                              for i, shard in enumerate(self.shards)])  # fmt: skip
+            return
         plan = ray.remote(num_cpus=0)(plan_shards)
         self.shards = _get(ray, plan.remote(str(corpus), nodes), "planning the shards")
-        actor_class = ray.remote(Node).options(
+        # "comm": one thread per node for reduce, so it runs while the node trains
+        actor_class = ray.remote(concurrency_groups={"comm": 1})(Node).options(
             num_cpus=threads, max_restarts=-1, max_task_retries=0, scheduling_strategy="SPREAD"
         )
         self.actors = [
             actor_class.remote(i, nodes, shard, params, threads, merge, sync_words)
             for i, shard in enumerate(self.shards)
         ]
+        self.on = _Remote(ray, self.actors, report_delay)
+
+    def _all(self, method: str, *args: Any) -> list:
+        return [self.on.call(i, method, *args) for i in range(self.nodes)]
 
     # ------------------------------------------------------------------------ set-up
     def _hello(self) -> None:
         from w2v.version import __version__
 
-        infos = _get(self.ray, [a.hello.remote() for a in self.actors], "starting the nodes",
-                     HELLO_SECONDS)  # fmt: skip
+        infos = self.on.get(self._all("hello"), "starting the nodes", HELLO_SECONDS)
         for i, info in enumerate(infos):
             if info["version"] != __version__:
                 raise ClusterError(
@@ -274,24 +368,20 @@ class _Run:
     def _vocabulary(self) -> None:
         """Count the shards and merge the counts (or take a checkpoint's vocabulary and
         weights); hand both to the nodes, which encode their shards."""
-        if self.start is not None:
-            vocab = self.model.vocab
-            self.vocab_ref = self.ray.put((vocab.words, vocab.counts, vocab.total_tokens))
-            self.weights_ref = self.ray.put(model_weights(self.model))
-            self._setup()
-            return
-        p = self.model.params
-        parts = _get(self.ray, [a.count.remote() for a in self.actors], "counting the corpus")
-        vocab = merge_counts(parts, p.min_count, p.max_final_vocab)
-        vocab.check_trainable(self.shards[0], p.min_count)
-        self.model.set_vocab(vocab)
-        self.vocab_ref = self.ray.put((vocab.words, vocab.counts, vocab.total_tokens))
-        self.weights_ref = self.ray.put(model_weights(self.model))
-        self._setup()
-
-    def _setup(self) -> None:
-        refs = [a.setup.remote(self.vocab_ref, self.weights_ref) for a in self.actors]
-        self.chunk_words = _get(self.ray, refs, "encoding the shards")
+        if self.start is None:
+            p = self.model.params
+            parts = self.on.get(self._all("count"), "counting the corpus")
+            vocab = merge_counts(parts, p.min_count, p.max_final_vocab)
+            vocab.check_trainable(self.shards[0], p.min_count)
+            self.model.set_vocab(vocab)
+        vocab = self.model.vocab
+        self.vocab_ref = (vocab.words, vocab.counts, vocab.total_tokens)
+        self.weights_ref = model_weights(self.model)
+        if self.ray is not None:
+            self.vocab_ref = self.ray.put(self.vocab_ref)
+            self.weights_ref = self.ray.put(self.weights_ref)
+        self.chunk_words = self.on.get(self._all("setup", self.vocab_ref, self.weights_ref),
+                                       "encoding the shards")  # fmt: skip
         self.node_words = [int(cw[-1]) for cw in self.chunk_words]
         n_chunks = [cw.shape[0] - 1 for cw in self.chunk_words]
         self.first_chunk = [int(x) for x in np.cumsum([0, *n_chunks[:-1]])]
@@ -303,7 +393,7 @@ class _Run:
         n_rounds = max(1, math.ceil(max(self.node_words) / self.sync_words))
         self.report.node_words = list(self.node_words)
         self.report.rounds_per_epoch = n_rounds
-        self.rounds = [[[] for _ in self.actors] for _ in range(n_rounds)]
+        self.rounds = [[[] for _ in range(self.nodes)] for _ in range(n_rounds)]
         self.round_words = np.zeros((n_rounds, self.nodes), dtype=np.int64)
         for i, cw in enumerate(self.chunk_words):
             w = max(int(cw[-1]), 1)
@@ -318,103 +408,149 @@ class _Run:
         frac = words / self.total_words
         return max(p.alpha - (p.alpha - p.min_alpha) * frac, p.min_alpha)
 
-    def _wait(self, refs, on_idle) -> list:
-        """Results of ``refs``, calling ``on_idle`` every report_delay while waiting."""
-        pending = list(refs)
-        while True:
-            ready, pending = self.ray.wait(pending, num_returns=len(pending),
-                                           timeout=self.report_delay)  # fmt: skip
-            if not pending:
-                return self.ray.get(list(refs))
-            on_idle()
+    def _round_rates(self, epoch: int, r: int) -> tuple[float, float]:
+        g0 = epoch * self.epoch_words + int(self.round_words[:r].sum())
+        return self._alpha(g0), self._alpha(g0 + int(self.round_words[r].sum()))
 
-    def _recover(
-        self, i: int, epoch: int, r: int, peer: int | None = None, retrain: bool = True
-    ) -> None:
-        """Node ``i`` died: once Ray has restarted its actor, load the last merged weights
-        from a live peer (the caller then has it train round ``r`` again from its start)."""
-        if self.nodes == 1:
-            raise TrainingError("the only node was lost; its merged weights went with it")
-        snapshot = self.actors[(i + 1) % self.nodes if peer is None else peer].snapshot.remote()
+    def _rows(self, epoch: int, r: int) -> int:
+        """Rows the exchange after round ``r`` merges: all at an epoch's end, else the
+        frequency tier of its sync number (counted over this call's epochs)."""
+        if r == len(self.rounds) - 1:
+            return len(self.model.vocab)
+        return tier_rows(epoch * len(self.rounds) + r + 1, len(self.model.vocab))
+
+    def _train_call(self, i: int, after, epoch: int, r: int):
+        stream = (self.epoch_base + epoch,)
+        return self.on.call(i, "train_round", after, stream, self.first_chunk[i],
+                            self.rounds[r][i], *self._round_rates(epoch, r))  # fmt: skip
+
+    def _exchange(self, after: list, k_prev: int, k: int, merged: Sequence) -> tuple[list, list]:
+        """Every node applies ``merged`` and sends its deltas of ``k`` rows; each owner's
+        reduce is queued. Returns each node's ordering token and the owners' merged rows."""
+        n = self.nodes
+        outs = [self.on.call(i, "exchange", after[i], k_prev, k, *merged, returns=n + 1)
+                for i in range(n)]  # fmt: skip
+        merged = [self.on.call(j, "reduce", k, *[outs[i][j] for i in range(n)], group="comm")
+                  for j in range(n)]  # fmt: skip
+        return [o[-1] for o in outs], merged
+
+    def _pipeline(self, epoch: int, first: int, tick: Callable[[], None]) -> None:
+        """Rounds ``first`` to the last of ``epoch``, from replicas that all hold the same
+        merged weights; ends with every replica holding the epoch's fully merged model."""
+        n = self.nodes
+        after: list = [None] * n
+        merged: list = []
+        k_prev = 0
+        self.log = {"train": {}, "exchange": {}, "settle": None, "first": first}
+        unread: deque[int] = deque()
+        for r in range(first, len(self.rounds)):
+            train = [self._train_call(i, after[i], epoch, r) for i in range(n)]
+            k = self._rows(epoch, r)
+            after, merged = self._exchange(train, k_prev, k, merged)
+            k_prev = k
+            self.log["train"][r] = train
+            self.log["exchange"][r] = after
+            unread.append(r)
+            while len(unread) > LOOKAHEAD:
+                self._read_round(epoch, unread.popleft(), tick)
+        settle = [self.on.call(i, "settle", after[i], k_prev, *merged) for i in range(n)]
+        self.log["settle"] = settle
+        while unread:
+            self._read_round(epoch, unread.popleft(), tick)
+        self.on.wait(settle, tick)
+
+    def _read_round(self, epoch: int, r: int, tick: Callable[[], None]) -> None:
+        for i, stats in enumerate(self.on.wait(self.log["train"][r], tick)):
+            self._count(epoch, r, i, stats)
+        tick()
+
+    def _count(self, epoch: int, r: int, i: int, stats: tuple[float, int, int]) -> None:
+        old = self.round_stats.get((r, i))
+        self.round_stats[(r, i)] = stats
+        words = stats[2] - (old[2] if old else 0)
+        self.state["words"] += words
+        self.bar.update(words)
+        if not math.isfinite(stats[0]):
+            raise TrainingError(f"training diverged in epoch {epoch + 1}; lower alpha")
+
+    def _epoch(self, epoch: int, tick: Callable[[], None]) -> None:
+        self.round_stats: dict[tuple[int, int], tuple[float, int, int]] = {}
+        first = 0
+        while True:
+            try:
+                self._pipeline(epoch, first, tick)
+                return
+            except _Lost as lost:
+                first = self._recover(epoch, lost.exc)
+
+    def _succeeded(self, ref) -> bool:
+        try:
+            self.ray.get(ref, timeout=HELLO_SECONDS)
+            return True
+        except self.ray.exceptions.RayError:
+            return False
+
+    def _recover(self, epoch: int, exc: BaseException) -> int:
+        """A call failed. If a node died: once every call in flight has ended, restart it
+        from the last merged weights, have it train again the rounds of its own that no
+        merge has taken, merge everything every replica has (synchronously), and return the
+        round to go on from. Anything else is an error of the run."""
+        ray, log = self.ray, self.log
+        if ray is None:
+            raise exc
+        refs = [ref for rs in (*log["train"].values(), *log["exchange"].values()) for ref in rs]
+        refs += log["settle"] or []
+        ray.wait(refs, num_returns=len(refs), timeout=HELLO_SECONDS)
+        dead = self._dead_nodes()
+        if not dead:
+            raise TrainingError(f"epoch {epoch + 1}: {_first_line(exc)}") from None
+        if len(dead) == self.nodes:
+            raise TrainingError("every node was lost; their merged weights went with them")
+        live = [i for i in range(self.nodes) if i not in dead]
+        rounds = sorted(log["train"])
+        trained = {i: max((r for r in rounds if self._succeeded(log["train"][r][i])),
+                          default=log["first"] - 1) for i in live}  # fmt: skip
+
+        def applied(i: int) -> int:
+            # the merge of round r was applied with the exchange of round r + 1 (or the settle)
+            done = [r for r in rounds[:-1] if self._succeeded(log["exchange"][r + 1][i])]
+            if log["settle"] is not None and self._succeeded(log["settle"][i]):
+                done.append(rounds[-1])
+            return max(done, default=log["first"] - 1)
+
+        merged_through = {applied(i) for i in live}
+        if len(merged_through) != 1:
+            raise TrainingError("a node was lost and the others disagree on the last merge")
+        m = merged_through.pop()
+        last = max(trained.values())
+        for i in dead:
+            self._restart(i, peer=live[0])
+            trained[i] = m
+            words = int(self.round_words[m + 1 : last + 1, i].sum())
+            self.report.retrained.append({"node": i, "epoch": epoch, "round": m + 1,
+                                          "words": words})  # fmt: skip
+            logger.warning(
+                "node %d was lost in epoch %d: restarted from the last merged weights; "
+                "training its %d words of rounds %d-%d again", i, epoch + 1, words, m + 2,
+                last + 1,
+            )  # fmt: skip
+        for i, t in trained.items():
+            for r in range(t + 1, last + 1):
+                stats = self.on.get(self._train_call(i, None, epoch, r), "training a node again")
+                self._count(epoch, r, i, stats)
+        k = len(self.model.vocab)
+        after, merged = self._exchange([None] * self.nodes, 0, k, [])
+        self.on.get([self.on.call(i, "settle", after[i], k, *merged)
+                     for i in range(self.nodes)], "merging after a restart")  # fmt: skip
+        return last + 1
+
+    def _restart(self, i: int, peer: int) -> None:
+        """Node ``i``'s process was restarted: give it the last merged weights of ``peer``."""
+        snapshot = self.actors[peer].snapshot.remote()
         actor = self.actors[i]
         info = _get(self.ray, actor.hello.remote(), "restarting a node", HELLO_SECONDS)
         _get(self.ray, actor.setup.remote(self.vocab_ref, snapshot), "restarting a node")
         self.report.node_pids[i] = info["pid"]
-        words = int(self.round_words[r, i]) if retrain else 0
-        self.report.retrained.append({"node": i, "epoch": epoch, "round": r, "words": words})
-        logger.warning(
-            "node %d was lost in epoch %d, round %d: restarted from the last merged weights; "
-            "training its %d words of that round again", i, epoch + 1, r + 1, words,
-        )  # fmt: skip
-
-    def _train_round(self, epoch: int, r: int, lr_from: float, lr_to: float, tick) -> list:
-        stream = (self.epoch_base + epoch,)
-        results: list = [None] * self.nodes
-        todo = list(range(self.nodes))
-        while todo:
-            refs = {
-                i: self.actors[i].train_round.remote(
-                    stream, self.first_chunk[i], self.rounds[r][i], lr_from, lr_to
-                )
-                for i in todo
-            }
-            try:
-                self._wait(list(refs.values()), tick)
-            except self.ray.exceptions.RayActorError:
-                pass
-            except self.ray.exceptions.RayTaskError as exc:
-                raise TrainingError(f"epoch {epoch + 1}: {_first_line(exc)}") from None
-            failed = []
-            for i, ref in refs.items():
-                try:
-                    results[i] = self.ray.get(ref)
-                except self.ray.exceptions.RayActorError:
-                    failed.append(i)
-            for i in failed:
-                self._recover(i, epoch, r)
-            todo = failed
-        return results
-
-    def _merge(self, k: int, epoch: int, r: int, lr: tuple[float, float], tick) -> None:
-        """Merge the ``k`` most frequent rows of every replica (reduce-scatter, all-gather
-        through the object store). If a node dies before every replica took the merge, the
-        merge is redone after that node has trained its round again; if it dies after the
-        others took it, it just restarts from their merged weights."""
-        ray, n = self.ray, self.nodes
-        t0 = time.perf_counter()
-        while True:
-            if n == 1:
-                merged = [self.actors[0].reduce.remote(k, self.actors[0].scatter.remote(k))]
-            else:
-                pieces = [a.scatter.options(num_returns=n).remote(k) for a in self.actors]
-                merged = [
-                    a.reduce.remote(k, *[pieces[i][j] for i in range(n)])
-                    for j, a in enumerate(self.actors)
-                ]
-            gathers = [a.gather.remote(k, *merged) for a in self.actors]
-            try:
-                sent = self._wait(gathers, tick)
-                break
-            except ray.exceptions.RayError as exc:
-                dead = self._dead_nodes()
-                if not dead:
-                    raise TrainingError(f"merge: {_first_line(exc)}") from None
-            took = []
-            for i, ref in enumerate(gathers):
-                try:
-                    ray.get(ref)
-                    took.append(i)
-                except ray.exceptions.RayError:
-                    pass
-            for i in dead:
-                self._recover(i, epoch, r, peer=took[0] if took else None, retrain=not took)
-                if not took:
-                    self._retrain(i, epoch, r, lr)
-            if took:
-                sent = [int(ray.get(a.gather.remote(0))) for a in self.actors]
-                break
-        self.report.merge_seconds.append(time.perf_counter() - t0)
-        self.report.bytes_sent = list(sent)
 
     def _dead_nodes(self) -> list[int]:
         """Nodes whose process was restarted (their replica has no state)."""
@@ -422,21 +558,15 @@ class _Run:
         for i, actor in enumerate(self.actors):
             try:
                 pid = self.ray.get(actor.pid.remote(), timeout=HELLO_SECONDS)
-            except self.ray.exceptions.RayActorError:
+            except self.ray.exceptions.RayError:
                 pid = None
             if pid != self.report.node_pids[i]:
                 dead.append(i)
         return dead
 
-    def _retrain(self, i: int, epoch: int, r: int, lr: tuple[float, float]) -> None:
-        stream = (self.epoch_base + epoch,)
-        _get(self.ray, self.actors[i].train_round.remote(stream, self.first_chunk[i],
-                                                   self.rounds[r][i], *lr),
-             "training a restarted node")  # fmt: skip
-
     def _save_checkpoint(self, epochs_done: int, epoch_base: int) -> None:
         model = self.model
-        weights = _get(self.ray, self.actors[0].snapshot.remote(), "fetching the model")
+        weights = self.on.get(self.on.call(0, "snapshot"), "fetching the model")
         model.set_vocab(model.vocab, [np.array(w) for w in weights])
         arrays, meta = native_payload(model)
         meta["epochs_trained"] = epoch_base + epochs_done
@@ -465,7 +595,7 @@ class _Run:
                     f"checkpoint ({self.start['corpus_bytes']} bytes then, "
                     f"{sum(s.nbytes for s in self.shards)} now)"
                 )
-        epoch_words = sum(self.node_words)
+        self.epoch_words = epoch_words = sum(self.node_words)
         self.total_words = epoch_words * epochs
         self.report.startup_seconds = time.perf_counter() - self.t_start
         logger.info(
@@ -475,41 +605,27 @@ class _Run:
         for cb in self.callbacks:
             cb.on_train_begin(model)
         t0 = time.perf_counter()
-        done_words = epoch_words * first
-        sync = first * len(self.rounds)
-        bar = tqdm(total=self.total_words, unit="word", unit_scale=True, disable=self.progress
-                   is False if self.progress is not None else None, desc="w2v cluster")  # fmt: skip
-        state = {"epoch": 0, "loss": 0.0, "preds": 0, "last": time.perf_counter()}
+        disable = self.progress is False if self.progress is not None else None
+        self.bar = tqdm(total=self.total_words, unit="word", unit_scale=True, desc="w2v cluster",
+                        disable=disable)  # fmt: skip
+        self.state = state = {"epoch": 0, "words": epoch_words * first,
+                              "last": time.perf_counter()}  # fmt: skip
 
         def tick() -> None:
             now = time.perf_counter()
             if now - state["last"] >= self.report_delay:
                 state["last"] = now
-                prog = self._progress(state, done_words, t0)
+                prog = self._progress(t0)
                 for cb in self.callbacks:
                     cb.on_progress(model, prog)
 
         try:
             for epoch in range(first, epochs):
-                state.update(epoch=epoch, loss=0.0, preds=0)
-                for r in range(len(self.rounds)):
-                    g0 = epoch * epoch_words + int(self.round_words[:r].sum())
-                    lr = (self._alpha(g0), self._alpha(g0 + int(self.round_words[r].sum())))
-                    results = self._train_round(epoch, r, *lr, tick)
-                    for loss, preds, words in results:
-                        state["loss"] += loss
-                        state["preds"] += preds
-                        done_words += words
-                        bar.update(words)
-                    if not math.isfinite(state["loss"]):
-                        raise TrainingError(f"training diverged in epoch {epoch + 1}; lower alpha")
-                    sync += 1
-                    last = r == len(self.rounds) - 1
-                    k = len(model.vocab) if last else tier_rows(sync, len(model.vocab))
-                    self._merge(k, epoch, r, lr, tick)
-                    state["last"] = 0.0
-                    tick()
-                prog = self._progress(state, done_words, t0)
+                state["epoch"] = epoch
+                self._epoch(epoch, tick)
+                state["last"] = 0.0
+                tick()
+                prog = self._progress(t0)
                 model.loss_history.append(prog.loss)
                 model.epoch_history.append(prog)
                 logger.info("epoch %d/%d: loss %.4f, %.0f words/s", epoch + 1, epochs,
@@ -519,21 +635,29 @@ class _Run:
                 if self.checkpoint is not None:
                     self._save_checkpoint(epoch + 1, epoch_base)
         finally:
-            bar.close()
+            self.bar.close()
         self.report.train_seconds = time.perf_counter() - t0
-        weights = _get(self.ray, self.actors[0].weights.remote(), "fetching the model")
-        self.report.peak_rss = _get(self.ray, [a.peak_rss.remote() for a in self.actors], "rss")
+        weights = self.on.get(self.on.call(0, "weights"), "fetching the model")
+        reports = self.on.get(self._all("report"), "collecting the nodes' reports")
+        self.report.peak_rss = [r["peak_rss"] for r in reports]
+        self.report.bytes_sent = [r["bytes_sent"] for r in reports]
+        # after a recovery the restarted node has fewer entries: the shortest list decides
+        stalls = zip(*(r["stalls"] for r in reports), strict=False)
+        self.report.merge_seconds = [max(s) for s in stalls]
         model.set_vocab(model.vocab, [np.array(w) for w in weights])
         model.epochs_trained = epoch_base + epochs
         for cb in self.callbacks:
             cb.on_train_end(model)
 
-    def _progress(self, state: dict, words: int, t0: float) -> Progress:
+    def _progress(self, t0: float) -> Progress:
         elapsed = time.perf_counter() - t0
-        preds = state["preds"]
+        stats = getattr(self, "round_stats", {}).values()
+        loss = sum(s[0] for s in stats)
+        preds = sum(s[1] for s in stats)
+        words = self.state["words"]
         return Progress(
-            epoch=state["epoch"], epochs=self.model.params.epochs, words=words,
+            epoch=self.state["epoch"], epochs=self.model.params.epochs, words=words,
             total_words=self.total_words,
             words_per_sec=words / elapsed if elapsed > 0 else 0.0, alpha=self._alpha(words),
-            loss=state["loss"] / preds if preds else float("nan"), elapsed=elapsed,
+            loss=loss / preds if preds else float("nan"), elapsed=elapsed,
         )  # fmt: skip

@@ -1,12 +1,15 @@
 """A training node: one Ray actor holding a full replica and reading its own shard.
 
 The class is plain Python; :func:`w2v.distributed.driver.train` makes it a Ray actor with
-``ray.remote`` (so importing w2v does not need Ray). The driver calls, in order: ``hello``
-(version, process, shard readable), ``count`` (the shard's vocabulary), ``setup`` (merged
-vocabulary and starting weights; the shard is encoded), then per round ``train_round`` and the
-merge: ``scatter`` (each node cuts its deltas into one piece per owner), ``reduce`` (each
-owner combines its piece from every node), ``gather`` (every node takes all combined pieces).
-``scatter`` and ``reduce`` change nothing, so a merge that fails half way can be redone.
+``ray.remote`` (so importing w2v does not need Ray), or steps several in one process
+(``virtual=True``). The driver calls, in order: ``hello`` (version, process, shard readable),
+``count`` (the shard's vocabulary), ``setup`` (merged vocabulary and starting weights; the shard
+is encoded), then per round ``train_round`` and ``exchange``: ``exchange`` applies the merge of
+the round before (if any) and cuts this round's deltas into one piece per owner; each owner's
+``reduce`` (in the actor's ``comm`` thread, while the next round trains) combines its piece from
+every node; the next ``exchange`` applies what the owners returned. ``settle`` applies a merge
+without sending anything (the end of an epoch). ``reduce`` changes nothing, so a merge whose
+owner died can be redone.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import os
 import resource
 import socket
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -68,7 +73,12 @@ class Node:
         self.encoded = None
         self.base: dict[str, np.ndarray] = {}
         self.updates: dict[str, np.ndarray] = {}
+        # this node's deltas in flight: sent by the last exchange, not yet merged back
+        self.sent: dict[str, np.ndarray] = {}
         self.bytes_sent = 0
+        self.bytes_reduced = 0  # counted apart: reduce runs in another thread
+        self.idle_since: float | None = None
+        self.stalls: list[float] = []
 
     def hello(self) -> dict[str, Any]:
         """Version, process id and host of this node; fails if its shard is unreadable."""
@@ -87,6 +97,8 @@ class Node:
         self.replica = Replica(self.params, Vocabulary(*vocab), weights)
         self.base = {n: a.copy() for n, a in self.replica.merged_arrays().items()}
         self.updates = {n: np.zeros(a.shape[0], np.float32) for n, a in self.base.items()}
+        self.sent = {}
+        self.idle_since = None
         if self.encoded is None:
             corpus = ShardCorpus(self.shard, self.params.get("unicode_errors", "replace"))
             self.encoded = self.replica.encode(corpus, self.sync_words)
@@ -101,6 +113,7 @@ class Node:
 
     def train_round(
         self,
+        _after: Any,
         stream: tuple[int, ...],
         first_chunk: int,
         chunks: list[int],
@@ -108,7 +121,10 @@ class Node:
         lr_to: float,
     ) -> tuple[float, int, int]:
         """Train the given chunks of this shard (the first being chunk ``first_chunk`` of the
-        corpus); returns ``(loss sum, predictions, words)``."""
+        corpus); returns ``(loss sum, predictions, words)``. ``_after`` is the result of this
+        node's previous call, passed only so that Ray runs the calls in order."""
+        if self.idle_since is not None:
+            self.stalls.append(time.perf_counter() - self.idle_since)
         weighted = self.merge == "weighted"
         loss, preds, words, occurrences = self.replica.train(
             self.encoded, chunks, stream, first_chunk, lr_from, lr_to, self.threads, weighted
@@ -116,25 +132,65 @@ class Node:
         if weighted:
             for name, c in self.replica.expected_updates(occurrences).items():
                 self.updates[name] += c
+        self.idle_since = time.perf_counter()
         return loss, preds, words
 
-    def scatter(self, k: int) -> tuple:
-        """This node's deltas of the ``k`` most frequent rows, cut into one piece per owner:
-        piece ``j`` maps each array's name to ``(delta rows, update counts or None)``."""
+    def exchange(self, _after: Any, k_prev: int, k: int, *merged: dict) -> tuple:
+        """Apply the merge of the ``k_prev`` rows this node sent last (``merged``: every
+        owner's new values, or nothing), then send this node's deltas of the ``k`` most
+        frequent rows: returns one piece per owner (each array's name to ``(delta rows,
+        update counts or None)``) and, last, a token for ordering the next call.
+
+        A row's merged value was computed from the deltas sent, while training went on: the
+        updates made since are kept on top of it (the row moves by the merge's correction,
+        new value minus base minus the delta this node sent)."""
         arrays = self.replica.merged_arrays()
+        if merged:
+            self._apply(arrays, k_prev, merged)
         rows = _rows({n: a.shape[0] for n, a in arrays.items()}, k)
-        pieces = []
-        for j in range(self.nodes):
-            piece = {}
-            for name, a in arrays.items():
-                lo, hi = owner_bounds(rows[name], self.nodes)[j]
-                delta = a[lo:hi] - self.base[name][lo:hi]
-                counts = self.updates[name][lo:hi].copy() if self.merge == "weighted" else None
-                piece[name] = (delta, counts)
+        self.sent = {}
+        pieces = [{} for _ in range(self.nodes)]
+        for name, a in arrays.items():
+            delta = a[: rows[name]] - self.base[name][: rows[name]]
+            self.sent[name] = delta
+            for j, (lo, hi) in enumerate(owner_bounds(rows[name], self.nodes)):
+                counts = None
+                if self.merge == "weighted":
+                    counts = self.updates[name][lo:hi].copy()
+                piece = (delta[lo:hi], counts)
+                pieces[j][name] = piece
                 if j != self.index:
-                    self.bytes_sent += delta.nbytes + (counts.nbytes if counts is not None else 0)
-            pieces.append(piece)
-        return tuple(pieces) if self.nodes > 1 else pieces[0]
+                    self.bytes_sent += piece[0].nbytes + (0 if counts is None else counts.nbytes)
+            self.updates[name][: rows[name]] = 0
+        return (*pieces, len(pieces))
+
+    def settle(self, _after: Any, k_prev: int, *merged: dict) -> int:
+        """Apply the merge of the rows sent last and send nothing: afterwards every replica
+        holds the merged values of those rows. Called right after an exchange, with no
+        training between, so the rows take the merged values exactly (a checkpoint of the
+        merged weights resumes bit for bit). Returns the bytes sent to others so far."""
+        self._apply(self.replica.merged_arrays(), k_prev, merged, exact=True)
+        self.sent = {}
+        if self.idle_since is not None:
+            self.stalls.append(time.perf_counter() - self.idle_since)
+            self.idle_since = None
+        return self.bytes_sent + self.bytes_reduced
+
+    def _apply(
+        self, arrays: dict[str, np.ndarray], k_prev: int, merged: Sequence[dict], exact=False
+    ) -> None:
+        rows = _rows({n: a.shape[0] for n, a in arrays.items()}, k_prev)
+        for name, a in arrays.items():
+            n = rows[name]
+            new = np.concatenate([m[name] for m in merged]) if merged else a[:0]
+            sent = self.sent.get(name)
+            if sent is None or sent.shape[0] != n or new.shape[0] != n:
+                raise TrainingError(f"merge of {name}: {n} rows expected")
+            if exact:
+                a[:n] = new
+            else:
+                a[:n] += new - self.base[name][:n] - sent
+            self.base[name][:n] = new
 
     def reduce(self, k: int, *pieces: dict) -> dict[str, np.ndarray]:
         """Combine every node's piece of the rows this node owns; returns their new values."""
@@ -154,20 +210,8 @@ class Node:
                     f"training diverged ({name} is no longer finite); lower alpha or "
                     f"sync_words, or merge by averaging (merge='{self.merge}' now)"
                 )
-        self.bytes_sent += sum(a.nbytes for a in out.values()) * (self.nodes - 1)
+        self.bytes_reduced += sum(a.nbytes for a in out.values()) * (self.nodes - 1)
         return out
-
-    def gather(self, k: int, *merged: dict[str, np.ndarray]) -> int:
-        """Set the ``k`` most frequent rows to their merged values; returns the bytes this
-        node has sent to others so far."""
-        arrays = self.replica.merged_arrays()
-        rows = _rows({n: a.shape[0] for n, a in arrays.items()}, k)
-        for name, a in arrays.items():
-            new = np.concatenate([m[name] for m in merged]) if merged else a[:0]
-            a[: rows[name]] = new
-            self.base[name][: rows[name]] = new
-            self.updates[name][: rows[name]] = 0
-        return self.bytes_sent
 
     def snapshot(self) -> list[np.ndarray]:
         """The last merged weights (what a restarted peer starts again from)."""
@@ -179,3 +223,8 @@ class Node:
     def weights(self) -> list[np.ndarray]:
         """The replica's current weights."""
         return self.replica.weights()
+
+    def report(self) -> dict[str, Any]:
+        """Peak resident memory, bytes sent and the waits between two rounds' training."""
+        return {"peak_rss": peak_rss(), "bytes_sent": self.bytes_sent + self.bytes_reduced,
+                "stalls": list(self.stalls)}  # fmt: skip
