@@ -10,10 +10,11 @@ training; the merged rows are applied at the end of its next round. The learning
 linearly on the global word count: a round runs from the rate at the words all nodes had read
 when it began to the rate at the words they will have read when it ends.
 
-The driver submits a round's calls before the one before it has finished (Ray runs each
-node's calls in order, a ``reduce`` once every node's pieces exist), so it is not on the
-critical path either. With ``virtual=True`` the same calls run one after another in this
-process on plain :class:`~w2v.distributed.node.Node` objects.
+On Ray each node runs an epoch's rounds in one call and exchanges pieces and merged rows with
+its peers directly (:mod:`w2v.distributed.node`): the driver is not on the critical path; it
+polls progress and handles a lost node. With ``virtual=True`` the nodes are plain
+:class:`~w2v.distributed.node.Node` objects in this process, stepped round by round through
+the same training, send, reduce and apply code.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import logging
 import math
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,9 +48,6 @@ logger = logging.getLogger(__name__)
 # that quality depends on is nodes x sync_words (docs/distributed.md, measurements).
 SYNC_TOTAL = 100_000
 HELLO_SECONDS = 120.0  # a node's process must start (and import w2v) within this
-# Rounds the driver submits ahead of the oldest round whose results it has not read: enough
-# that every node always has its next call queued.
-LOOKAHEAD = 2
 
 
 @dataclass
@@ -255,62 +252,11 @@ def _check_args(nodes: int, threads: int, sync_words: int, merge: str) -> None:
 
 
 class _Lost(Exception):
-    """A call of the pipeline failed (a node died, or a task raised)."""
+    """A node's run failed (it died, or raised)."""
 
     def __init__(self, exc: BaseException) -> None:
         super().__init__(str(exc))
         self.exc = exc
-
-
-class _Local:
-    """Nodes stepped in this process: a call runs at once and its result is its own
-    reference (``virtual=True``)."""
-
-    def __init__(self, nodes: list[Node]) -> None:
-        self.nodes = nodes
-
-    def call(self, i: int, method: str, *args: Any, returns: int = 1, group: str | None = None):
-        return getattr(self.nodes[i], method)(*args)
-
-    def get(self, refs, what: str = "", timeout: float | None = None):
-        return refs
-
-    def wait(self, refs: list, on_idle: Callable[[], None]) -> list:
-        return refs
-
-
-class _Remote:
-    """Nodes as Ray actors: a call returns object references at once."""
-
-    def __init__(self, ray, actors: list, delay: float) -> None:
-        self.ray = ray
-        self.actors = actors
-        self.delay = delay
-
-    def call(self, i: int, method: str, *args: Any, returns: int = 1, group: str | None = None):
-        m = getattr(self.actors[i], method)
-        if returns != 1 or group is not None:
-            opts: dict[str, Any] = {"num_returns": returns}
-            if group is not None:
-                opts["concurrency_group"] = group
-            m = m.options(**opts)
-        return m.remote(*args)
-
-    def get(self, refs, what: str, timeout: float | None = None):
-        return _get(self.ray, refs, what, timeout)
-
-    def wait(self, refs: list, on_idle: Callable[[], None]) -> list:
-        """Results of ``refs``, calling ``on_idle`` every ``delay`` seconds while waiting;
-        raises :class:`_Lost` if one failed."""
-        pending = list(refs)
-        try:
-            while pending:
-                _, pending = self.ray.wait(pending, num_returns=len(pending), timeout=self.delay)
-                if pending:
-                    on_idle()
-            return self.ray.get(list(refs))
-        except self.ray.exceptions.RayError as exc:
-            raise _Lost(exc) from None
 
 
 class _Run:
@@ -331,10 +277,12 @@ class _Run:
         self.actors = []
         self.checkpoint = None
         self.start = None
+        self.local: list[Node] = []
+        self.pipe = 0
         if ray is None:
             self.shards = plan_shards(str(corpus), nodes)
-            self.on = _Local([Node(i, nodes, shard, params, threads, merge, sync_words)
-                              for i, shard in enumerate(self.shards)])  # fmt: skip
+            self.local = [Node(i, nodes, shard, params, threads, merge, sync_words)
+                          for i, shard in enumerate(self.shards)]  # fmt: skip
             return
         plan = ray.remote(num_cpus=0)(plan_shards)
         self.shards = _get(ray, plan.remote(str(corpus), nodes), "planning the shards")
@@ -343,19 +291,27 @@ class _Run:
             num_cpus=threads, max_restarts=-1, max_task_retries=0, scheduling_strategy="SPREAD"
         )
         self.actors = [
-            actor_class.remote(i, nodes, shard, params, threads, merge, sync_words)
+            actor_class.remote(i, nodes, shard, params, threads, merge, sync_words, True)
             for i, shard in enumerate(self.shards)
         ]
-        self.on = _Remote(ray, self.actors, report_delay)
 
-    def _all(self, method: str, *args: Any) -> list:
-        return [self.on.call(i, method, *args) for i in range(self.nodes)]
+    def _all(self, method: str, *args: Any, what: str = "", timeout: float | None = None):
+        """Call ``method`` on every node; returns the results."""
+        if self.ray is None:
+            return [getattr(node, method)(*args) for node in self.local]
+        refs = [getattr(a, method).remote(*args) for a in self.actors]
+        return _get(self.ray, refs, what, timeout)
+
+    def _one(self, i: int, method: str, *args: Any, what: str = ""):
+        if self.ray is None:
+            return getattr(self.local[i], method)(*args)
+        return _get(self.ray, getattr(self.actors[i], method).remote(*args), what)
 
     # ------------------------------------------------------------------------ set-up
     def _hello(self) -> None:
         from w2v.version import __version__
 
-        infos = self.on.get(self._all("hello"), "starting the nodes", HELLO_SECONDS)
+        infos = self._all("hello", what="starting the nodes", timeout=HELLO_SECONDS)
         for i, info in enumerate(infos):
             if info["version"] != __version__:
                 raise ClusterError(
@@ -370,7 +326,7 @@ class _Run:
         weights); hand both to the nodes, which encode their shards."""
         if self.start is None:
             p = self.model.params
-            parts = self.on.get(self._all("count"), "counting the corpus")
+            parts = self._all("count", what="counting the corpus")
             vocab = merge_counts(parts, p.min_count, p.max_final_vocab)
             vocab.check_trainable(self.shards[0], p.min_count)
             self.model.set_vocab(vocab)
@@ -380,8 +336,10 @@ class _Run:
         if self.ray is not None:
             self.vocab_ref = self.ray.put(self.vocab_ref)
             self.weights_ref = self.ray.put(self.weights_ref)
-        self.chunk_words = self.on.get(self._all("setup", self.vocab_ref, self.weights_ref),
-                                       "encoding the shards")  # fmt: skip
+        self.chunk_words = self._all("setup", self.vocab_ref, self.weights_ref,
+                                     what="encoding the shards")  # fmt: skip
+        if self.ray is not None:
+            self._all("connect", self.actors, what="connecting the nodes")
         self.node_words = [int(cw[-1]) for cw in self.chunk_words]
         n_chunks = [cw.shape[0] - 1 for cw in self.chunk_words]
         self.first_chunk = [int(x) for x in np.cumsum([0, *n_chunks[:-1]])]
@@ -419,113 +377,128 @@ class _Run:
             return len(self.model.vocab)
         return tier_rows(epoch * len(self.rounds) + r + 1, len(self.model.vocab))
 
-    def _train_call(self, i: int, after, epoch: int, r: int):
+    def _round_args(self, i: int, epoch: int, r: int) -> tuple:
+        """:meth:`Node.train_round`'s arguments for node ``i`` in round ``r`` of ``epoch``."""
         stream = (self.epoch_base + epoch,)
-        return self.on.call(i, "train_round", after, stream, self.first_chunk[i],
-                            self.rounds[r][i], *self._round_rates(epoch, r))  # fmt: skip
+        return (r, stream, self.first_chunk[i], self.rounds[r][i], *self._round_rates(epoch, r))
 
-    def _exchange(self, after: list, k_prev: int, k: int, merged: Sequence) -> tuple[list, list]:
-        """Every node applies ``merged`` and sends its deltas of ``k`` rows; each owner's
-        reduce is queued. Returns each node's ordering token and the owners' merged rows."""
-        n = self.nodes
-        outs = [self.on.call(i, "exchange", after[i], k_prev, k, *merged, returns=n + 1)
-                for i in range(n)]  # fmt: skip
-        merged = [self.on.call(j, "reduce", k, *[outs[i][j] for i in range(n)], group="comm")
-                  for j in range(n)]  # fmt: skip
-        return [o[-1] for o in outs], merged
-
-    def _pipeline(self, epoch: int, first: int, tick: Callable[[], None]) -> None:
-        """Rounds ``first`` to the last of ``epoch``, from replicas that all hold the same
-        merged weights; ends with every replica holding the epoch's fully merged model."""
-        n = self.nodes
-        after: list = [None] * n
-        merged: list = []
-        k_prev = 0
-        self.log = {"train": {}, "exchange": {}, "settle": None, "first": first}
-        unread: deque[int] = deque()
-        for r in range(first, len(self.rounds)):
-            train = [self._train_call(i, after[i], epoch, r) for i in range(n)]
-            k = self._rows(epoch, r)
-            after, merged = self._exchange(train, k_prev, k, merged)
-            k_prev = k
-            self.log["train"][r] = train
-            self.log["exchange"][r] = after
-            unread.append(r)
-            while len(unread) > LOOKAHEAD:
-                self._read_round(epoch, unread.popleft(), tick)
-        settle = [self.on.call(i, "settle", after[i], k_prev, *merged) for i in range(n)]
-        self.log["settle"] = settle
-        while unread:
-            self._read_round(epoch, unread.popleft(), tick)
-        self.on.wait(settle, tick)
-
-    def _read_round(self, epoch: int, r: int, tick: Callable[[], None]) -> None:
-        for i, stats in enumerate(self.on.wait(self.log["train"][r], tick)):
-            self._count(epoch, r, i, stats)
-        tick()
-
-    def _count(self, epoch: int, r: int, i: int, stats: tuple[float, int, int]) -> None:
+    def _count(self, r: int, i: int, stats: tuple[float, int, int]) -> None:
+        """Record what node ``i`` trained in round ``r`` (again, after a recovery)."""
         old = self.round_stats.get((r, i))
         self.round_stats[(r, i)] = stats
         words = stats[2] - (old[2] if old else 0)
         self.state["words"] += words
         self.bar.update(words)
         if not math.isfinite(stats[0]):
-            raise TrainingError(f"training diverged in epoch {epoch + 1}; lower alpha")
+            raise TrainingError(f"training diverged in epoch {self.state['epoch'] + 1}; "
+                                "lower alpha")  # fmt: skip
 
     def _epoch(self, epoch: int, tick: Callable[[], None]) -> None:
         self.round_stats: dict[tuple[int, int], tuple[float, int, int]] = {}
+        if self.ray is None:
+            self._virtual_epoch(epoch, tick)
+            return
         first = 0
-        while True:
+        while first < len(self.rounds):
+            self.pipe += 1
+            runs = [
+                self.actors[i].run.remote(self.pipe, [(*self._round_args(i, epoch, r),
+                                                       self._rows(epoch, r))
+                                                      for r in range(first, len(self.rounds))])
+                for i in range(self.nodes)
+            ]  # fmt: skip
             try:
-                self._pipeline(epoch, first, tick)
+                for i, res in enumerate(self._watch(runs, first, tick)):
+                    for r, stats in enumerate(res["stats"], start=first):
+                        self._count(r, i, stats)
                 return
             except _Lost as lost:
-                first = self._recover(epoch, lost.exc)
+                first = self._recover(epoch, first, runs, lost.exc)
 
-    def _succeeded(self, ref) -> bool:
-        try:
-            self.ray.get(ref, timeout=HELLO_SECONDS)
-            return True
-        except self.ray.exceptions.RayError:
-            return False
+    def _virtual_epoch(self, epoch: int, tick: Callable[[], None]) -> None:
+        """The rounds of ``epoch`` with the nodes in this process, in the order a node runs
+        them on Ray: train round ``r``, apply the merge of round ``r - 1``, send."""
+        merged: list[dict] = []
+        k_prev = 0
+        for r in range(len(self.rounds)):
+            k = self._rows(epoch, r)
+            outs = []
+            for i, node in enumerate(self.local):
+                self._count(r, i, node.train_round(*self._round_args(i, epoch, r)))
+                outs.append(node.send(k_prev, merged, k))
+            merged = [node.reduce(k, [o[j] for o in outs]) for j, node in enumerate(self.local)]
+            k_prev = k
+            tick()
+        for node in self.local:
+            node.settle(k_prev, merged)
 
-    def _recover(self, epoch: int, exc: BaseException) -> int:
-        """A call failed. If a node died: once every call in flight has ended, restart it
-        from the last merged weights, have it train again the rounds of its own that no
-        merge has taken, merge everything every replica has (synchronously), and return the
-        round to go on from. Anything else is an error of the run."""
-        ray, log = self.ray, self.log
-        if ray is None:
-            raise exc
-        refs = [ref for rs in (*log["train"].values(), *log["exchange"].values()) for ref in rs]
-        refs += log["settle"] or []
-        ray.wait(refs, num_returns=len(refs), timeout=HELLO_SECONDS)
+    def _watch(self, runs: list, first: int, tick: Callable[[], None]) -> list[dict]:
+        """Wait for the nodes' runs, reporting progress; raises :class:`_Lost` as soon as one
+        fails (the others may be waiting for it)."""
+        ray = self.ray
+        pending = list(runs)
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=len(pending), timeout=self.report_delay)
+            for ref in ready:
+                try:
+                    ray.get(ref)
+                except ray.exceptions.RayError as exc:
+                    raise _Lost(exc) from None
+            if pending:
+                polls = [a.progress.options(concurrency_group="comm").remote() for a in self.actors]
+                try:
+                    done = ray.get(polls, timeout=HELLO_SECONDS)
+                except ray.exceptions.RayError as exc:
+                    raise _Lost(exc) from None
+                for i, stats in enumerate(done):
+                    for r, st in enumerate(stats, start=first):
+                        if (r, i) not in self.round_stats:
+                            self._count(r, i, st)
+                tick()
+        return ray.get(runs)
+
+    def _recover(self, epoch: int, first: int, runs: list, exc: BaseException) -> int:
+        """A node's run failed. If a node died: stop the others' runs, give any that missed
+        the last merge (its owner died while sending it) that merge from a peer, restart the
+        lost node from the merged weights, have every node train the rounds of its own that
+        no merge has taken, merge everything every replica has (synchronously), and return
+        the round to go on from. Anything else is an error of the run."""
+        ray = self.ray
+        for a in self.actors:
+            a.abort.options(concurrency_group="comm").remote(self.pipe)
+        ray.wait(runs, num_returns=len(runs), timeout=HELLO_SECONDS)
         dead = self._dead_nodes()
         if not dead:
             raise TrainingError(f"epoch {epoch + 1}: {_first_line(exc)}") from None
         if len(dead) == self.nodes:
             raise TrainingError("every node was lost; their merged weights went with them")
         live = [i for i in range(self.nodes) if i not in dead]
-        rounds = sorted(log["train"])
-        trained = {i: max((r for r in rounds if self._succeeded(log["train"][r][i])),
-                          default=log["first"] - 1) for i in live}  # fmt: skip
-
-        def applied(i: int) -> int:
-            # the merge of round r was applied with the exchange of round r + 1 (or the settle)
-            done = [r for r in rounds[:-1] if self._succeeded(log["exchange"][r + 1][i])]
-            if log["settle"] is not None and self._succeeded(log["settle"][i]):
-                done.append(rounds[-1])
-            return max(done, default=log["first"] - 1)
-
-        merged_through = {applied(i) for i in live}
-        if len(merged_through) != 1:
-            raise TrainingError("a node was lost and the others disagree on the last merge")
-        m = merged_through.pop()
+        last_round = len(self.rounds) - 1
+        trained, applied = {}, {}
+        for i in live:
+            res = _get(ray, runs[i], "recovering from a lost node")
+            for r, stats in enumerate(res["stats"], start=first):
+                self._count(r, i, stats)
+            t, a = _get(ray, self.actors[i].position.remote(), "recovering")
+            if not res["aborted"]:  # it finished the epoch: every merge applied
+                t = a = last_round
+            trained[i] = first - 1 if t is None else t
+            applied[i] = first - 1 if a is None else a
+        m = max(applied.values())
+        source = next(i for i in live if applied[i] == m)
+        for i in live:
+            if applied[i] == m - 1:
+                _, pieces = _get(ray, self.actors[source].merge_applied_last.remote(), "recovering")
+                _get(ray, self.actors[i].catch_up.remote(pieces), "recovering")
+            elif applied[i] != m:
+                raise TrainingError("a node was lost and the others are too far apart to align")
         last = max(trained.values())
         for i in dead:
             self._restart(i, peer=live[0])
             trained[i] = m
+            for r in range(first, m + 1):  # trained and merged, but its results died with it
+                if (r, i) not in self.round_stats:
+                    self._count(r, i, (0.0, 0, int(self.round_words[r, i])))
             words = int(self.round_words[m + 1 : last + 1, i].sum())
             self.report.retrained.append({"node": i, "epoch": epoch, "round": m + 1,
                                           "words": words})  # fmt: skip
@@ -536,12 +509,14 @@ class _Run:
             )  # fmt: skip
         for i, t in trained.items():
             for r in range(t + 1, last + 1):
-                stats = self.on.get(self._train_call(i, None, epoch, r), "training a node again")
-                self._count(epoch, r, i, stats)
+                stats = self._one(i, "train_round", *self._round_args(i, epoch, r),
+                                  what="training a node again")  # fmt: skip
+                self._count(r, i, stats)
         k = len(self.model.vocab)
-        after, merged = self._exchange([None] * self.nodes, 0, k, [])
-        self.on.get([self.on.call(i, "settle", after[i], k, *merged)
-                     for i in range(self.nodes)], "merging after a restart")  # fmt: skip
+        n = self.nodes
+        pieces = [self.actors[i].send.options(num_returns=n).remote(0, [], k) for i in range(n)]
+        merged = [self.actors[j].reduce.remote(k, [p[j] for p in pieces]) for j in range(n)]
+        _get(ray, [a.settle.remote(k, merged) for a in self.actors], "merging after a restart")
         return last + 1
 
     def _restart(self, i: int, peer: int) -> None:
@@ -550,6 +525,7 @@ class _Run:
         actor = self.actors[i]
         info = _get(self.ray, actor.hello.remote(), "restarting a node", HELLO_SECONDS)
         _get(self.ray, actor.setup.remote(self.vocab_ref, snapshot), "restarting a node")
+        _get(self.ray, actor.connect.remote(self.actors), "restarting a node")
         self.report.node_pids[i] = info["pid"]
 
     def _dead_nodes(self) -> list[int]:
@@ -566,7 +542,7 @@ class _Run:
 
     def _save_checkpoint(self, epochs_done: int, epoch_base: int) -> None:
         model = self.model
-        weights = self.on.get(self.on.call(0, "snapshot"), "fetching the model")
+        weights = self._one(0, "snapshot", what="fetching the model")
         model.set_vocab(model.vocab, [np.array(w) for w in weights])
         arrays, meta = native_payload(model)
         meta["epochs_trained"] = epoch_base + epochs_done
@@ -637,8 +613,8 @@ class _Run:
         finally:
             self.bar.close()
         self.report.train_seconds = time.perf_counter() - t0
-        weights = self.on.get(self.on.call(0, "weights"), "fetching the model")
-        reports = self.on.get(self._all("report"), "collecting the nodes' reports")
+        weights = self._one(0, "weights", what="fetching the model")
+        reports = self._all("report", what="collecting the nodes' reports")
         self.report.peak_rss = [r["peak_rss"] for r in reports]
         self.report.bytes_sent = [r["bytes_sent"] for r in reports]
         # after a recovery the restarted node has fewer entries: the shortest list decides
