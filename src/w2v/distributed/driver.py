@@ -371,9 +371,12 @@ class _Run:
         return self._alpha(g0), self._alpha(g0 + int(self.round_words[r].sum()))
 
     def _rows(self, epoch: int, r: int) -> int:
-        """Rows the exchange after round ``r`` merges: all at an epoch's end, else the
-        frequency tier of its sync number (counted over this call's epochs)."""
-        if r == len(self.rounds) - 1:
+        """Rows the merge after round ``r`` takes: the frequency tier of its sync number
+        (counted over this call's epochs), or all rows at the end of training and, when
+        checkpointing, at every epoch's end (a checkpoint holds merged weights only).
+        Between epochs a full merge is not needed: rows not merged keep their deltas."""
+        last = r == len(self.rounds) - 1
+        if last and (epoch == self.model.params.epochs - 1 or self.checkpoint is not None):
             return len(self.model.vocab)
         return tier_rows(epoch * len(self.rounds) + r + 1, len(self.model.vocab))
 
