@@ -2,10 +2,14 @@
 
 1. Quality vs nodes at equal epochs: N = 1 (single process, one thread) and N = 2, 4, ...
    one-thread nodes, for each merge rule; analogy accuracy (questions-words, restrict_vocab
-   30,000) and WordSim-353 Spearman.
+   30,000) and WordSim-353 Spearman. ``--virtual`` steps the nodes in one process
+   (``distributed.train(virtual=True)``, the same merge code) for node counts this machine
+   cannot host.
 2. Engine overhead: 2 nodes x 1 thread against one process with 2 threads, same corpus and
-   settings, side by side: words/s ratio, merge time p50/p99, bytes sent per word per node,
-   start-up time, peak RSS per node.
+   settings, side by side, ``--repeat`` interleaved pairs: words/s ratio, stall between rounds
+   and exchange latency p50/p99, bytes sent per word per node, the CPU the run spent beyond
+   what the same words cost in one process (per byte sent), start-up time, peak RSS per node.
+3. ``--project``: words/s of N nodes on paper from those measurements.
 
 Ray must run in a network namespace with only loopback. From the repository root:
 
@@ -96,6 +100,13 @@ def _single(spec: dict[str, Any], queue) -> None:
     })  # fmt: skip
 
 
+def busy_cpu_seconds() -> float:
+    """CPU time every process of this machine has used, from /proc/stat (user + system)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = f.readline().split()[1:]
+    return (int(fields[0]) + int(fields[1]) + int(fields[2])) / os.sysconf("SC_CLK_TCK")
+
+
 def single(corpus: Path, params: dict[str, Any], quality: bool) -> dict[str, Any]:
     """Single-process training in a fresh child process (its own memory and compiled code)."""
     ctx = multiprocessing.get_context("spawn")
@@ -111,18 +122,26 @@ def single(corpus: Path, params: dict[str, Any], quality: bool) -> dict[str, Any
 def distributed(corpus: Path, nodes: int, params: dict[str, Any], **kw) -> dict[str, Any]:
     from w2v import distributed as dist
 
+    cpu0 = busy_cpu_seconds()
     model = dist.train(str(corpus), nodes=nodes, progress=False, **kw, **params)
     r = model.distributed
-    merges = sorted(r.merge_seconds)
+    stalls = sorted(r.merge_seconds)
+    latency = sorted(r.exchange_seconds) or [float("nan")]
     words = sum(r.node_words) * params["epochs"]
     return {
         "words_per_sec": words / r.train_seconds, "loss": model.loss_history,
-        "startup_seconds": r.startup_seconds, "merge_p50": statistics.median(merges),
-        "merge_p99": merges[min(len(merges) - 1, int(0.99 * len(merges)))],
-        "merges": len(merges), "peak_rss": r.peak_rss,
+        "startup_seconds": r.startup_seconds, "train_seconds": r.train_seconds,
+        "stall_p50": _pct(stalls, 0.5), "stall_p99": _pct(stalls, 0.99),
+        "latency_p50": _pct(latency, 0.5), "latency_p99": _pct(latency, 0.99),
+        "merges": len(stalls), "peak_rss": r.peak_rss, "bytes_sent": sum(r.bytes_sent),
         "bytes_per_word_per_node": sum(r.bytes_sent) / words,
+        "busy_cpu_seconds": busy_cpu_seconds() - cpu0, "virtual": r.virtual,
         **evaluate(model),
     }  # fmt: skip
+
+
+def _pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def start_cluster(nodes: int, store_mb: int):
@@ -148,40 +167,72 @@ def _trailing_zeros(s: int) -> int:
     return (s & -s).bit_length() - 1
 
 
+TARGETS = {8: 0.8, 32: 0.7, 128: 0.5}  # the efficiency each node count should reach
+
+
 def project(report: dict[str, Any], vocab: int = 1_000_000, dim: int = 300, threads: int = 16,
             per_peer: float = 0.001) -> None:  # fmt: skip
-    """Words/s of N nodes on paper, from this run's single-thread speed and merge time.
+    """Words/s of N nodes on paper, from this run's measurements (docs/distributed.md).
 
-    words/s(N) = N * S / (S / R + t_merge(N)), with R = threads * r * 100 / dim the words/s of
-    a node (r: one thread at dim 100, measured; cost taken as proportional to dim, Hogwild
-    threads as scaling linearly: optimistic), t_merge(N) = t0 + per_peer * N + B(N) / bandwidth,
-    t0 the measured 2-node merge p50 (Ray's task and object overhead), per_peer an assumed
-    cost per peer of fetching its piece, and B(N) = (N-1)/N * k * 2 * (8 * dim + 4) the bytes a
+    A node trains S words per round at R = threads * r * 100 / dim words/s (r: one thread at
+    dim 100, half the 2-thread single process measured beside; cost proportional to dim;
+    threads taken as scaling linearly: optimistic). Merges overlap training, so a round costs
+
+        T(N) = S / R + c * B(N) / threads + a * B(N)
+
+    c the CPU the exchange costs per byte a node sends (measured: the CPU the Ray run used
+    beyond what its words cost in one process, per byte sent), spread over the node's
+    threads; a the node's own time per byte to apply a merge and cut the next (measured:
+    the stall between rounds, p50, per byte). B(N) = (N-1)/N * k * 2 * (8 * dim + 4) bytes a
     node sends per merge of k rows of syn0 and the output layer (k averaged over the tiers).
+    A merge that takes longer than a round stalls it: the exchange's latency
+    L(N) = l0 + per_peer * N + B(N) / bandwidth (l0 the 2-node latency measured, per_peer an
+    assumed cost per peer). words/s(N) = N * S / max(T(N), L(N)); efficiency = S / R / that.
     """
     levels = math.ceil(math.log2(vocab / 1024))
     k = sum(min(vocab, 1024 << _trailing_zeros(s)) for s in range(1, 2**levels + 1)) / 2**levels
     print(f"\n## Projection: V={vocab:,}, dim={dim}, {threads} threads per node, tier rows per "
           f"merge {k:,.0f} on average, {1000 * per_peer:.0f} ms per peer (assumed)")  # fmt: skip
-    print(
-        "| config | S | N | MB per merge per node | 10 GbE words/s (eff.) | 25 GbE words/s (eff.) |"
-    )
-    print("|---|---|---|---|---|---|")
-    singles = {r["config"]: r for r in report["quality"] if r["nodes"] == 1}
+    print("\n| config | r (1 thread) | c (ns/byte) | a (ns/byte) | l0 (ms) |")
+    print("|---|---|---|---|---|")
+    rows = []
+    runs: dict[str, list[dict[str, Any]]] = {}
     for o in report["overhead"]:
-        r1 = singles[o["config"]]["words_per_sec"] if o["config"] in singles else None
-        if r1 is None:
-            continue
+        runs.setdefault(o["config"], []).append(o)
+    for config_runs in runs.values():  # the run of median ratio stands for its config
+        o = sorted(config_runs, key=lambda x: x["ratio"])[len(config_runs) // 2]
+        one, ray_ = o["single_2_threads"], o["ray_2x1"]
+        r1 = one["words_per_sec"] / 2
+        words = ray_["words_per_sec"] * ray_["train_seconds"]
+        c = (
+            max(0.0, ray_["busy_cpu_seconds"] - words * 2 / one["words_per_sec"])
+            / ray_["bytes_sent"]
+        )
+        per_round = ray_["bytes_sent"] / ray_["merges"] / 2  # one node's bytes per merge
+        a = ray_["stall_p50"] / per_round
+        print(f"| {o['config']} | {r1:,.0f} | {1e9 * c:.1f} | {1e9 * a:.2f} | "
+              f"{1000 * ray_['latency_p50']:.1f} |")  # fmt: skip
+        rows.append((o["config"], r1, c, a, ray_["latency_p50"]))
+    print("\n| config | N | MB per merge per node | S for the target (eff.) | 10 GbE words/s "
+          "| S = 1,000,000 (eff.) |\n|---|---|---|---|---|---|")  # fmt: skip
+    for config, r1, c, a, l0 in rows:
         rate = threads * r1 * 100 / dim
-        t0 = o["ray_2x1"]["merge_p50"]
-        for sync in (200_000, 1_000_000):
-            for n in (8, 32, 128):
-                b = (n - 1) / n * k * 2 * (8 * dim + 4)
-                cells = []
-                for bw in (1.25e9, 3.125e9):
-                    wps = n * sync / (sync / rate + t0 + per_peer * n + b / bw)
-                    cells.append(f"{wps / 1e6:.0f}M ({wps / (n * rate):.0%})")
-                print(f"| {o['config']} | {sync:,} | {n} | {b / 1e6:.1f} | {' | '.join(cells)} |")
+        for n, target in TARGETS.items():
+            b = (n - 1) / n * k * 2 * (8 * dim + 4)
+
+            costs = (rate, c / threads + a, l0 + per_peer * n + b / 1.25e9, b)
+            sync = 1000
+            while _efficiency(sync, *costs) < target and sync < 10**9:
+                sync = int(sync * 1.1)
+            e, e_1m = _efficiency(sync, *costs), _efficiency(1_000_000, *costs)
+            print(f"| {config} | {n} | {b / 1e6:.1f} | {sync:,} ({e:.0%}) | "
+                  f"{n * rate * e / 1e6:.0f}M | {e_1m:.0%} |")  # fmt: skip
+
+
+def _efficiency(sync: float, rate: float, per_byte: float, latency: float, b: float) -> float:
+    """A node's training time over its round's time (see :func:`project`)."""
+    t = sync / rate + per_byte * b
+    return sync / rate / max(t, latency)
 
 
 def main() -> None:
@@ -201,6 +252,9 @@ def main() -> None:
         "(default 100,000, the library's default)",
     )  # fmt: skip
     ap.add_argument("--overhead-merge", default="capped", help="merge rule of the overhead run")
+    ap.add_argument("--repeat", type=int, default=1, help="interleaved overhead pairs")
+    ap.add_argument("--virtual", action="store_true",
+                    help="quality runs step the nodes in one process (no cluster)")  # fmt: skip
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--skip-overhead", action="store_true")
     ap.add_argument("--store-mb", type=int, default=200)
@@ -212,7 +266,8 @@ def main() -> None:
         return
     corpus = prepare(args.parts.split(","), args.words)
     node_counts = [int(n) for n in args.nodes.split(",")]
-    cluster = start_cluster(max(max(node_counts), 2), args.store_mb)
+    need = 2 if args.virtual or args.skip_quality else max(max(node_counts), 2)
+    cluster = None if args.virtual and args.skip_overhead else start_cluster(need, args.store_mb)
     import ray
 
     report: dict[str, Any] = {
@@ -232,13 +287,14 @@ def main() -> None:
                             res = single(corpus, {**params, "workers": 1}, True)
                         else:
                             res = distributed(corpus, n, params, merge=merge,
-                                              sync_words=sync_words(args, n))  # fmt: skip
+                                              sync_words=sync_words(args, n),
+                                              virtual=args.virtual)  # fmt: skip
                         res.update(config=config, nodes=n, merge=merge,
                                    sync_words=sync_words(args, n) if n > 1 else None,
                                    seconds=time.perf_counter() - t0)  # fmt: skip
                         report["quality"].append(res)
                         log(json.dumps(res))
-            if not args.skip_overhead:
+            for _ in range(0 if args.skip_overhead else args.repeat):
                 one = single(corpus, {**params, "workers": 2}, False)
                 two = distributed(corpus, 2, params, merge=args.overhead_merge,
                                   sync_words=sync_words(args, 2))  # fmt: skip
@@ -247,12 +303,13 @@ def main() -> None:
                 report["overhead"].append(res)
                 log(json.dumps(res))
     finally:
-        ray.shutdown()
-        cluster.shutdown()
+        if cluster is not None:
+            ray.shutdown()
+            cluster.shutdown()
     out = args.json or RESULTS / f"distributed-{dt.date.today().isoformat()}.json"
     out.write_text(json.dumps(report, indent=1))
     print_tables(report)
-    if report["overhead"] and report["quality"]:
+    if report["overhead"]:
         project(report)
     log(f"raw results: {out}")
 
@@ -270,16 +327,26 @@ def print_tables(report: dict[str, Any]) -> None:
             print(f"| {r['config']} | {r['nodes']} | {r['merge']} | {r.get('sync_words') or '-'} "
                   f"| {r['analogy30k']:.2f} | "
                   f"{r['ws353']:.3f} | {r['loss'][-1]:.4f} | {r['seconds']:.0f} |")  # fmt: skip
+    if report["overhead"]:
+        print("\n| config | 1 process x 2 threads | Ray 2 nodes x 1 thread | ratio | stall p50 / "
+              "p99 | exchange latency p50 / p99 | bytes sent per word per node | start-up | peak "
+              "RSS per node (single) |\n|---|---|---|---|---|---|---|---|---|")  # fmt: skip
     for r in report["overhead"]:
         one, two = r["single_2_threads"], r["ray_2x1"]
-        print(f"\n{r['config']}: 1 process x 2 threads {one['words_per_sec']:,.0f} words/s, "
-              f"Ray 2 nodes x 1 thread {two['words_per_sec']:,.0f} words/s, ratio "
-              f"{r['ratio']:.2f}; merge p50 {1000 * two['merge_p50']:.1f} ms, p99 "
-              f"{1000 * two['merge_p99']:.1f} ms over {two['merges']} merges; "
-              f"{two['bytes_per_word_per_node']:.1f} bytes sent per word per node; start-up "
-              f"{two['startup_seconds']:.1f}s; peak RSS per node "
-              f"{', '.join(f'{b / 2**20:.0f}' for b in two['peak_rss'])} MiB (single process "
-              f"{one['peak_rss'] / 2**20:.0f} MiB)")  # fmt: skip
+        print(f"| {r['config']} | {one['words_per_sec']:,.0f} | {two['words_per_sec']:,.0f} | "
+              f"{r['ratio']:.2f} | {1000 * two['stall_p50']:.1f} / {1000 * two['stall_p99']:.0f} ms"
+              f" | {1000 * two['latency_p50']:.1f} / {1000 * two['latency_p99']:.0f} ms | "
+              f"{two['bytes_per_word_per_node']:.1f} | {two['startup_seconds']:.1f} s | "
+              f"{', '.join(f'{b / 2**20:.0f}' for b in two['peak_rss'])} MiB "
+              f"({one['peak_rss'] / 2**20:.0f} MiB) |")  # fmt: skip
+    by_config: dict[str, list[float]] = {}
+    for r in report["overhead"]:
+        by_config.setdefault(r["config"], []).append(r["ratio"])
+    for config, ratios in by_config.items():
+        print(
+            f"\n{config}: median ratio {statistics.median(ratios):.2f} over {len(ratios)} "
+            f"interleaved pair(s) ({', '.join(f'{x:.2f}' for x in ratios)})"
+        )
 
 
 if __name__ == "__main__":

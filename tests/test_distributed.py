@@ -28,8 +28,9 @@ from w2v.cli import main
 from w2v.corpus import Corpus
 from w2v.distributed.counting import count_shard, merge_counts
 from w2v.distributed.merge import merge_rows, owner_bounds, tier_rows
+from w2v.distributed.node import Node
 from w2v.distributed.shards import ShardCorpus, plan_shards
-from w2v.errors import ParameterError
+from w2v.errors import ParameterError, TrainingError
 from w2v.vocabulary import Vocabulary
 
 ray = pytest.importorskip("ray", reason="the distributed tests need the 'ray' extra")
@@ -222,6 +223,40 @@ def test_capped_merge_sums_unless_every_node_moved_a_row_the_same_way():
     assert bias.tolist() == [2, 2, 2]
 
 
+# ------------------------------------------------------------------ merging one round behind
+def _node_with(base: np.ndarray, value: np.ndarray, sent: np.ndarray) -> Node:
+    """A bare node whose one merged array holds ``value``, merged last at ``base``, having
+    sent ``sent`` since (no replica: only the merge arithmetic is exercised)."""
+    node = Node.__new__(Node)
+    node.base, node.sent, node.trained = {"syn0": base.copy()}, {"syn0": sent}, 5
+    node.arrays = {"syn0": value.copy()}
+    return node
+
+
+def test_a_merge_applied_a_round_late_keeps_the_updates_made_since():
+    base = np.zeros((3, 2), np.float32)
+    sent = np.array([[1, 0], [0, 2], [0, 0]], np.float32)  # this node's delta, sent
+    later = np.array([[0.5, 0], [0, 0], [0, 1]], np.float32)  # trained after sending
+    node = _node_with(base, base + sent + later, sent)
+    merged = {"syn0": np.array([[3, 0], [0, 2], [0, 0]], np.float32)}  # what the owner made
+    node._apply(node.arrays, 3, [merged])
+    # merged values plus what this node did after sending; the base is the merged value
+    np.testing.assert_array_equal(node.arrays["syn0"], merged["syn0"] + later)
+    np.testing.assert_array_equal(node.base["syn0"], merged["syn0"])
+    assert node.applied == 4  # the merge of the round before the one just trained
+    # at an epoch's end nothing was trained since the send: the rows take the merged values
+    node = _node_with(base, base + sent, sent)
+    node._apply(node.arrays, 3, [merged], exact=True)
+    np.testing.assert_array_equal(node.arrays["syn0"], merged["syn0"])
+
+
+def test_a_merge_of_other_rows_than_were_sent_is_refused():
+    node = _node_with(np.zeros((3, 2), np.float32), np.zeros((3, 2), np.float32),
+                      np.zeros((2, 2), np.float32))  # fmt: skip
+    with pytest.raises(TrainingError, match="merge of syn0: 3 rows expected"):
+        node._apply(node.arrays, 3, [{"syn0": np.zeros((3, 2), np.float32)}])
+
+
 # ------------------------------------------------------------------ training on the cluster
 SMALL = {"vector_size": 50, "min_count": 5, "epochs": 3, "sg": 0, "seed": 1}
 
@@ -229,6 +264,23 @@ SMALL = {"vector_size": 50, "min_count": 5, "epochs": 3, "sg": 0, "seed": 1}
 @pytest.fixture(scope="module")
 def single(real_slice) -> Word2Vec:
     return Word2Vec(str(real_slice), workers=1, **SMALL)
+
+
+def test_one_virtual_node_trains_as_single_process_does(real_slice, single):
+    model = distributed.train(str(real_slice), nodes=1, virtual=True, progress=False, **SMALL)
+    assert model.distributed.virtual
+    assert model.loss_history == pytest.approx(single.loss_history, rel=1e-6)
+    assert np.abs(model.wv.vectors - single.wv.vectors).max() < 1e-4
+
+
+def test_virtual_nodes_are_reproducible_and_do_not_need_ray(real_slice, monkeypatch):
+    monkeypatch.setattr(distributed.driver, "import_ray", None)  # any use of Ray would fail
+    kw = {"nodes": 3, "sync_words": 20_000, "progress": False, "virtual": True, **SMALL}
+    a = distributed.train(str(real_slice), **kw)
+    b = distributed.train(str(real_slice), **kw)
+    assert a.loss_history == b.loss_history
+    assert np.array_equal(a.wv.vectors, b.wv.vectors)
+    assert len(a.distributed.merge_seconds) == SMALL["epochs"] * a.distributed.rounds_per_epoch
 
 
 @pytest.mark.slow
@@ -302,6 +354,17 @@ def test_two_nodes_converge_close_to_single_process(
     assert report.rounds_per_epoch == math.ceil(max(report.node_words) / 10_000)
     assert len(report.merge_seconds) == SMALL["epochs"] * report.rounds_per_epoch
     assert all(b > 0 for b in report.bytes_sent)
+
+
+@pytest.mark.slow
+def test_the_cluster_trains_bit_for_bit_as_virtual_nodes_do(cluster, real_slice, two_nodes):
+    # the nodes exchange with each other while they train, yet where each merge is applied
+    # is fixed, so the run equals the nodes stepped one after another in one process
+    on_ray = two_nodes("capped")
+    virtual = distributed.train(str(real_slice), nodes=2, sync_words=10_000, merge="capped",
+                                progress=False, virtual=True, **SMALL)  # fmt: skip
+    assert on_ray.loss_history == virtual.loss_history
+    assert np.array_equal(on_ray.wv.vectors, virtual.wv.vectors)
 
 
 # ------------------------------------------------------------------ faults and bad input

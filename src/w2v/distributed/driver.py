@@ -74,6 +74,10 @@ class ClusterReport:
         for it, Ray's dispatch); at an epoch's end, until the full merge was applied.
     bytes_sent : list of int
         Bytes each node sent to other nodes in merges.
+    exchange_seconds : list of float
+        Each exchange's latency on Ray (every node's, pooled): from a node posting a round's
+        pieces to its having that round's merge; overlapped with training unless longer than
+        a round.
     peak_rss : list of int
         Peak resident memory of each node's process, in bytes.
     retrained : list of dict
@@ -93,6 +97,7 @@ class ClusterReport:
     startup_seconds: float = 0.0
     train_seconds: float = 0.0
     merge_seconds: list[float] = field(default_factory=list)
+    exchange_seconds: list[float] = field(default_factory=list)
     bytes_sent: list[int] = field(default_factory=list)
     peak_rss: list[int] = field(default_factory=list)
     retrained: list[dict[str, int]] = field(default_factory=list)
@@ -623,6 +628,7 @@ class _Run:
         # after a recovery the restarted node has fewer entries: the shortest list decides
         stalls = zip(*(r["stalls"] for r in reports), strict=False)
         self.report.merge_seconds = [max(s) for s in stalls]
+        self.report.exchange_seconds = [x for r in reports for x in r["latency"]]
         model.set_vocab(model.vocab, [np.array(w) for w in weights])
         model.epochs_trained = epoch_base + epochs
         for cb in self.callbacks:
@@ -630,7 +636,8 @@ class _Run:
 
     def _progress(self, t0: float) -> Progress:
         elapsed = time.perf_counter() - t0
-        stats = getattr(self, "round_stats", {}).values()
+        # in (round, node) order, so that the loss does not depend on when results arrived
+        stats = [v for _, v in sorted(getattr(self, "round_stats", {}).items())]
         loss = sum(s[0] for s in stats)
         preds = sum(s[1] for s in stats)
         words = self.state["words"]

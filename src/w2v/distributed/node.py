@@ -103,6 +103,8 @@ class Node:
         self.error: BaseException | None = None
         self.done: list[tuple[float, int, int]] = []
         self.outbox: queue.SimpleQueue | None = None
+        self.posted: dict[tuple, float] = {}
+        self.latency: list[float] = []  # from posting a round's pieces to having its merge
 
     def hello(self) -> dict[str, Any]:
         """Version, process id and host of this node; fails if its shard is unreadable."""
@@ -289,7 +291,9 @@ class Node:
             if merged is None:
                 return {"stats": self.done, "aborted": True}
             key = (pipe, args[0])
-            self.outbox.put((key, k, self.send(k_prev, merged, k)))
+            pieces = self.send(k_prev, merged, k)
+            self.posted[key] = time.perf_counter()
+            self.outbox.put((key, k, pieces))
             key_prev, k_prev = key, k
         if key_prev is not None:
             merged = self._await(key_prev, pipe)
@@ -337,13 +341,17 @@ class Node:
     def merged(self, key: tuple, owner: int, rows: dict) -> None:
         """An owner's merged rows for ``key``."""
         with self.cond:
-            self.merges.setdefault(key, {})[owner] = rows
+            box = self.merges.setdefault(key, {})
+            box[owner] = rows
+            if len(box) == self.nodes and key in self.posted:
+                self.latency.append(time.perf_counter() - self.posted.pop(key))
             self.cond.notify_all()
 
     def abort(self, pipe: int) -> None:
         """Stop the run ``pipe`` after the round in training (a peer was lost)."""
         with self.cond:
             self.aborted = pipe
+            self.posted.clear()
             self.inbox.clear()
             self.merges.clear()
             self.cond.notify_all()
@@ -379,6 +387,7 @@ class Node:
         return self.replica.weights()
 
     def report(self) -> dict[str, Any]:
-        """Peak resident memory, bytes sent and the waits between two rounds' training."""
+        """Peak resident memory, bytes sent, the waits between two rounds' training and
+        the exchanges' latencies (from posting a round's pieces to having its merge)."""
         return {"peak_rss": peak_rss(), "bytes_sent": self.bytes_sent + self.bytes_reduced,
-                "stalls": list(self.stalls)}  # fmt: skip
+                "stalls": list(self.stalls), "latency": list(self.latency)}  # fmt: skip
