@@ -117,6 +117,19 @@ class KeyedVectors:
 
     # ------------------------------------------------------------------ storage
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle (and ``copy.deepcopy``) the words, vectors and counts; the norm cache is
+        left out and recomputed on first use."""
+        state = self.__dict__.copy()
+        for name in ("_norms", "_safe_norms", "_normed"):
+            state.pop(name, None)
+        state["_vectors"] = np.ascontiguousarray(self._vectors)  # a memory map as a plain array
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._norms = self._normed = None
+
     def _validated(self, vectors: np.ndarray) -> np.ndarray:
         vectors = np.asarray(vectors)
         if vectors.ndim != 2 or vectors.shape[0] != len(self.index_to_key):

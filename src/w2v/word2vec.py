@@ -204,6 +204,21 @@ class Word2Vec(Predictions):
     workers = _param("workers")
     seed = _param("seed")
 
+    # ------------------------------------------------------------------------------ pickle
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle, ``copy.deepcopy``, multiprocessing and joblib copy: everything but the
+        thread state (the stop event) and the corpus encoded for the next ``train`` call (a
+        spool file of this process); ``__setstate__`` rebuilds them empty. Memory-mapped weights
+        are copied into the pickle."""
+        state = self.__dict__.copy()
+        state.pop("stop_requested", None)
+        state["_encoded"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.stop_requested = threading.Event()
+
     def __repr__(self) -> str:
         p, defaults = self.params, Params()
         shown = ["sg", "hs", "negative", "softmax", "vector_size", "window"]
