@@ -190,6 +190,16 @@ def test_compute_loss_comment_hashfxn_and_batch_words(tmp_path):
     assert default.batch_words is None and default._chunk_size() == 1 << 16
 
 
+def test_train_accepts_gensims_word_count_and_queue_factor():
+    model = ours(min_count=1)
+    model.build_vocab(SENTENCES)
+    model.train(SENTENCES, total_examples=model.corpus_count, epochs=1, word_count=0,
+                queue_factor=4)  # fmt: skip
+    assert model.epochs_trained == 1
+    with pytest.raises(ParameterError, match="word_count"):
+        model.train(SENTENCES, epochs=1, word_count=10)
+
+
 def test_bad_new_parameters_are_refused_naming_them():
     with pytest.raises(ParameterError, match="null_word must be 0"):
         ours(null_word=1)

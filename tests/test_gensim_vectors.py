@@ -266,3 +266,67 @@ def test_small_helpers_match_gensim(pair, caplog):
         bare.allocate_vecattrs(["colour"])
     kv.add_lifecycle_event("loaded", source="x")
     assert kv.lifecycle_events[-1]["event"] == "loaded"
+
+
+LOCK_SENTENCES = [["a", "b", "c", "a", "d"], ["b", "c", "d", "e"], ["e", "a", "c", "b"]] * 30
+
+
+@pytest.mark.parametrize("arch", [{"sg": 1}, {"sg": 1, "blocked": 0, "hs": 1}, {"sg": 0},
+                                  {"sg": 0, "hs": 1, "negative": 0, "bias": 1}])  # fmt: skip
+def test_training_honours_vectors_lockf(tmp_path, arch):
+    from w2v.word2vec import Word2Vec
+
+    kwargs = {"vector_size": 8, "min_count": 1, "epochs": 2, "workers": 1, "seed": 3, "sample": 0,
+              **arch}  # fmt: skip
+    model = Word2Vec(LOCK_SENTENCES, **kwargs)
+    pre = KeyedVectors(["c", "zz"], np.full((2, 8), 0.1, np.float32))
+    pre.save_word2vec_format(tmp_path / "pre.vec")
+    assert model.wv.intersect_word2vec_format(tmp_path / "pre.vec", lockf=0.0) == 1
+    before = model.wv.vectors.copy()
+    model.train(LOCK_SENTENCES, epochs=1)
+    c = model.wv.key_to_index["c"]
+    np.testing.assert_array_equal(model.wv.vectors[c], before[c])  # frozen
+    others = [i for i in range(len(model.wv)) if i != c]
+    assert np.all(np.any(model.wv.vectors[others] != before[others], axis=1))
+    # factors of 1 train exactly as no locks (one worker: bit for bit)
+    a, b = Word2Vec(LOCK_SENTENCES, **kwargs), Word2Vec(LOCK_SENTENCES, **kwargs)
+    b.wv.vectors_lockf = np.ones(len(b.wv), np.float32)
+    a.train(LOCK_SENTENCES, epochs=1)
+    b.train(LOCK_SENTENCES, epochs=1)
+    np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)
+    # a factor of 0.5 moves the vector, less than a full update does
+    half = Word2Vec(LOCK_SENTENCES, **kwargs)
+    start = half.wv.vectors.copy()
+    lock = np.ones(len(half.wv), np.float32)
+    lock[c] = 0.5
+    half.wv.vectors_lockf = lock
+    half.train(LOCK_SENTENCES, epochs=1)
+    moved = np.linalg.norm(half.wv.vectors[c] - start[c])
+    assert 0 < moved < np.linalg.norm(a.wv.vectors[c] - start[c])
+
+
+class StubIndexer:
+    """gensim's indexer protocol: ``most_similar(vector, topn)``."""
+
+    def __init__(self):
+        self.calls = []
+
+    def most_similar(self, vector, topn):
+        self.calls.append((vector, topn))
+        return [("stub", 1.0)]
+
+
+def test_most_similar_clip_and_indexer_match_gensim(pair):
+    kv, g = pair
+    for kwargs in ({"clip_start": 5}, {"clip_end": 30}, {"clip_start": 3, "clip_end": 20},
+                   {"clip_start": 2, "restrict_vocab": 25}):  # fmt: skip
+        assert_same_neighbours(kv.most_similar("w1", topn=5, **kwargs),
+                               g.most_similar("w1", topn=5, **kwargs))  # fmt: skip
+        every = kv.most_similar("w1", topn=None, **kwargs)
+        np.testing.assert_allclose(every, g.most_similar("w1", topn=None, **kwargs), rtol=1e-5)
+    with pytest.raises(ParameterError, match="clip_start"):
+        kv.most_similar("w1", clip_start=40, clip_end=30)
+    stub = StubIndexer()
+    assert kv.most_similar("w1", topn=3, indexer=stub) == [("stub", 1.0)]
+    np.testing.assert_allclose(stub.calls[0][0], kv.get_vector("w1", norm=True), rtol=1e-6)
+    assert stub.calls[0][1] == 3

@@ -96,3 +96,11 @@ def test_multiprocessing_sends_models_both_ways():
         trained = pool.apply(_train_more, (model,))
     assert trained.epochs_trained == model.epochs_trained + 1
     assert_same_model(trained, _train_more(model))
+
+
+def test_joblib_dumps_and_loads_a_model(tmp_path):
+    import joblib
+
+    model = small_model()
+    joblib.dump(model, tmp_path / "model.joblib")
+    assert_same_model(model, joblib.load(tmp_path / "model.joblib"))

@@ -174,7 +174,7 @@ class KeyedVectors:
     def init_sims(self, replace: bool = False) -> None:
         """Deprecated in gensim 4 (warns as gensim does): :meth:`fill_norms`, or with
         ``replace=True`` :meth:`unit_normalize_all`."""
-        warnings.warn(f"Call to deprecated `init_sims` (Use fill_norms() instead. {_MIGRATE})",
+        warnings.warn(f"Call to deprecated `init_sims` (Use fill_norms() instead. {_MIGRATE}).",
                       DeprecationWarning, stacklevel=2)  # fmt: skip
         if replace:
             self.unit_normalize_all()
@@ -264,24 +264,24 @@ class KeyedVectors:
     def __repr__(self) -> str:
         return f"KeyedVectors({len(self)} words x {self.vector_size} dims)"
 
-    def get_index(self, word: str, default: int | None = None) -> int:
-        """Row of `word` in ``vectors``; an int `word` in ``range(len(self))`` is returned as is
-        (gensim's rule); `default`, if given, for an unknown word.
+    def get_index(self, key: str, default: int | None = None) -> int:
+        """Row of word `key` in ``vectors``; an int `key` in ``range(len(self))`` is returned
+        as is (gensim's rule); `default`, if given, for an unknown word.
 
         Raises
         ------
         KeyError
-            If `word` is not in the vocabulary and no `default` is given (the message names it).
+            If `key` is not in the vocabulary and no `default` is given (the message names it).
         """
         try:
-            return self.key_to_index[word]
+            return self.key_to_index[key]
         except (KeyError, TypeError):
-            if isinstance(word, int | np.integer) and not isinstance(word, bool):
-                if 0 <= word < len(self):
-                    return int(word)
+            if isinstance(key, int | np.integer) and not isinstance(key, bool):
+                if 0 <= key < len(self):
+                    return int(key)
             if default is not None:
                 return default
-            raise KeyError(f"word {word!r} not in vocabulary") from None
+            raise KeyError(f"word {key!r} not in vocabulary") from None
 
     def get_count(self, word: str) -> int:
         """Corpus count of `word`.
@@ -298,9 +298,9 @@ class KeyedVectors:
             raise W2VError("these vectors have no word counts (word2vec files do not store them)")
         return int(self.counts[index])
 
-    def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
-        """Vector of `word` (a read-only view), unit-normalised if `norm`."""
-        index = self.get_index(word)
+    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
+        """Vector of word `key` (a read-only view), unit-normalised if `norm`."""
+        index = self.get_index(key)
         result = self.get_normed_vectors()[index] if norm else self._vectors[index]
         result = result.view()
         result.setflags(write=False)  # writing through it would silently stale the norms
@@ -399,7 +399,10 @@ class KeyedVectors:
         positive: Any = None,
         negative: Any = None,
         topn: int | None = 10,
+        clip_start: int = 0,
+        clip_end: int | None = None,
         restrict_vocab: int | None = None,
+        indexer: Any = None,
     ) -> list[tuple[str, float]] | np.ndarray:
         """Words closest (by cosine) to the mean of `positive` minus `negative` (3CosAdd).
 
@@ -413,14 +416,20 @@ class KeyedVectors:
         topn : int or None, default 10
             Number of results; None returns the similarity of every word (query words
             included) as an array.
+        clip_start, clip_end : int, optional
+            Search only the words ``clip_start:clip_end`` (gensim's; `restrict_vocab`, when
+            given, replaces them by ``0:restrict_vocab``, as in gensim).
         restrict_vocab : int, optional
             Search only the first `restrict_vocab` words (the most frequent ones).
+        indexer : object, optional
+            An approximate index (such as gensim's ``AnnoyIndexer``): with an int `topn`, the
+            answer is ``indexer.most_similar(query_vector, topn)``, as in gensim.
 
         Returns
         -------
         list of (str, float) or numpy.ndarray
             ``(word, cosine similarity)`` best first, query words excluded; equal scores are
-            ordered by vocabulary index.
+            ordered by vocabulary index. With ``topn=None``, the scores of the words searched.
 
         Raises
         ------
@@ -438,11 +447,23 @@ class KeyedVectors:
         if topn is not None and topn < 1:
             return []
         terms = self._terms(positive, negative)
-        clip = _check_restrict(restrict_vocab, len(self))
-        scores = self._scores(self._query_vector(terms), clip)
+        query = self._query_vector(terms)
+        if indexer is not None and topn is not None:
+            return indexer.most_similar(query, int(topn))
+        if restrict_vocab is not None:  # gensim: restrict_vocab overrides both clips
+            clip_start, clip_end = 0, restrict_vocab
+        clip = _check_restrict(clip_end, len(self))
+        if (
+            isinstance(clip_start, bool)
+            or not isinstance(clip_start, int | np.integer)
+            or not (clip_start == 0 or 0 < clip_start < clip)
+        ):
+            raise ParameterError(f"clip_start must be an int in [0, {clip}), got {clip_start!r}")
+        scores = self._scores(query, clip)
         if topn is None:
-            return scores
+            return scores[clip_start:]
         exclude = {self.key_to_index[k] for k, _ in terms if isinstance(k, str)}
+        exclude |= set(range(int(clip_start)))
         return self._ranked(scores, int(topn), exclude)
 
     def most_similar_cosmul(
@@ -773,8 +794,9 @@ class KeyedVectors:
     @property
     def vectors_lockf(self) -> np.ndarray:
         """Per-word factor on training updates of the input vectors (gensim's): 1.0 trains a
-        vector, 0.0 freezes it. :meth:`intersect_word2vec_format` sets it; assign an array of
-        ``len(self)`` float32 values to set it yourself."""
+        vector, 0.0 freezes it; a model's ``train`` applies the factors of its ``wv``.
+        :meth:`intersect_word2vec_format` sets it; assign an array of ``len(self)`` float32
+        values to set it yourself. Not saved by :meth:`save` (pickling keeps it)."""
         lockf = self.__dict__.get("_lockf")
         if lockf is None or lockf.shape[0] != len(self):
             lockf = np.ones(len(self), np.float32)
@@ -849,12 +871,12 @@ class KeyedVectors:
         native.save_native(path, arrays, {"kind": self.NATIVE_KIND, "w2v_version": __version__})
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], mmap: str | None = None) -> KeyedVectors:
+    def load(cls, fname: str | os.PathLike[str], mmap: str | None = None) -> KeyedVectors:
         """Read vectors written by :meth:`save`, or the word vectors of a saved model.
 
         Parameters
         ----------
-        path : str or os.PathLike
+        fname : str or os.PathLike
             A native file: vectors (:meth:`save`, ``w2v convert ... .w2v``) or a model
             (``Word2Vec.save``), whose input vectors are returned.
         mmap : {None, "r", "c"}
@@ -869,15 +891,15 @@ class KeyedVectors:
         """
         if mmap not in (None, "r", "c"):
             raise ParameterError(f"mmap must be None, 'r' or 'c', got {mmap!r}")
-        arrays, meta = native.load_native(path, mmap=mmap is not None)
+        arrays, meta = native.load_native(fname, mmap=mmap is not None)
         kind = meta.get("kind")
         # a model file stores its input vectors as "syn0" beside the same word arrays
         name = {cls.NATIVE_KIND: "vectors", "w2v.Word2Vec": "syn0"}.get(kind)
         if name is None:
-            raise FormatError(f"{path}: not a w2v vectors or model file (kind {kind!r})")
+            raise FormatError(f"{fname}: not a w2v vectors or model file (kind {kind!r})")
         missing = [n for n in (name, "words_blob", "words_offsets") if n not in arrays]
         if missing:
-            raise FormatError(f"{path}: lacks array(s) {', '.join(missing)}")
+            raise FormatError(f"{fname}: lacks array(s) {', '.join(missing)}")
         vectors = arrays[name]
         if mmap == "r":
             vectors.setflags(write=False)
@@ -885,7 +907,7 @@ class KeyedVectors:
         try:
             return cls(words, vectors, arrays.get("counts"))
         except ParameterError as exc:
-            raise FormatError(f"{path}: {exc}") from None
+            raise FormatError(f"{fname}: {exc}") from None
 
     def has_index_for(self, key: object) -> bool:
         """Whether `key` has a row in ``vectors`` (the same as ``key in kv`` here: no
@@ -906,7 +928,7 @@ class KeyedVectors:
             raise KeyError(f"unknown vector attribute {attr!r}: only 'count' is kept")
         return self.get_count(key)
 
-    def set_vecattr(self, key: str, attr: str, value: int) -> None:
+    def set_vecattr(self, key: str, attr: str, val: int) -> None:
         """Set a per-word attribute (``"count"`` only); vectors without counts get counts of
         0 for every other word."""
         if attr != "count":
@@ -914,9 +936,11 @@ class KeyedVectors:
         index = self.get_index(key)
         if self.counts is None:
             self.counts = np.zeros(len(self), dtype=np.int64)
-        self.counts[index] = int(value)
+        self.counts[index] = int(val)
 
-    def vectors_for_all(self, keys: Iterable[str], copy_vecattrs: bool = False) -> KeyedVectors:
+    def vectors_for_all(
+        self, keys: Iterable[str], allow_inference: bool = True, copy_vecattrs: bool = False
+    ) -> KeyedVectors:
         """New vectors for the `keys` that are in the vocabulary (first occurrence order,
         duplicates dropped; unknown keys left out, as gensim does without inference).
 
@@ -924,6 +948,9 @@ class KeyedVectors:
         ----------
         keys : iterable of str
             Words wanted.
+        allow_inference : bool
+            gensim's; no vectors are inferred for word vectors (only FastText's are), so it
+            changes nothing, as in gensim.
         copy_vecattrs : bool, default False
             Carry the counts over.
         """
@@ -1150,10 +1177,12 @@ class KeyedVectors:
         if set(extras) - {"count"}:
             raise ParameterError(f"extras: only 'count' is kept, got {sorted(extras)}")
         extra_counts = None if "count" not in extras else np.asarray(extras["count"], np.int64)
+        bad = next((k for k in keys if not isinstance(k, str)), None)
+        if bad is not None:
+            raise ParameterError(f"keys must be str, got {bad!r}")
+        lockf = self.__dict__.get("_lockf")
         new_rows, new_keys = [], []
         for row, key in enumerate(keys):
-            if not isinstance(key, str):
-                raise ParameterError(f"keys must be str, got {key!r}")
             if key in self.key_to_index:
                 if replace:
                     self._vectors[self.key_to_index[key]] = weights[row]
@@ -1173,6 +1202,8 @@ class KeyedVectors:
                 fresh = (extra_counts[new_rows] if extra_counts is not None
                          else np.zeros(len(new_rows), np.int64))  # fmt: skip
                 self.counts = np.concatenate([old, fresh])
+            if lockf is not None and lockf.shape[0] == len(self) - len(new_rows):
+                self._lockf = np.concatenate([lockf, np.ones(len(new_rows), np.float32)])
         elif replace:
             self.fill_norms(force=True)
 

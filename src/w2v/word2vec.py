@@ -477,6 +477,91 @@ class Word2Vec(Predictions):
         self.corpus_total_words = int(sum(int(c) for c in word_freq.values()))
         return self
 
+    def estimate_memory(
+        self, vocab_size: int | None = None, report: dict[str, int] | None = None
+    ) -> dict[str, int]:
+        """Bytes this model's arrays take for ``vocab_size`` words (default: its vocabulary),
+        by gensim's keys: ``"vocab"`` (words, counts, lookup tables, Huffman paths, sampling
+        tables; an estimate), ``"vectors"``, ``"syn1"``, ``"syn1neg"``, w2v's ``"syn1sm"`` and
+        ``"biases"`` when present, and ``"total"``. Exact for the weight arrays; the cached
+        unit vectors of the first similarity query add another ``"vectors"``.
+
+        Raises
+        ------
+        ParameterError
+            Without ``vocab_size`` before ``build_vocab``.
+        """
+        if vocab_size is None:
+            if self.vocab is None:
+                raise ParameterError("estimate_memory: give vocab_size or build the vocabulary")
+            vocab_size = len(self.vocab)
+        p = self.params
+        report = dict(report or {})
+        depth = 0
+        if p.hs:  # a Huffman path is at most ~log2(V) nodes deep for word-like counts
+            depth = self.tree.codes.shape[1] if self.tree is not None else 2 * int(
+                np.ceil(np.log2(max(vocab_size, 2))))  # fmt: skip
+        # a Python str (~60 B), its dict entry (~100 B), the list slot, the count (8 B),
+        # subsampling (4 B), alias table (12 B), a code (1 B) and node (4 B) per tree level
+        per_word = 60 + 100 + 8 + 8 + 4 + (12 if p.negative else 0) + 5 * depth
+        report["vocab"] = vocab_size * per_word
+        shapes = dict(zip(WEIGHT_NAMES, weight_shapes(p, vocab_size), strict=True))
+        size = {name: int(np.prod(shape)) * 4 for name, shape in shapes.items()}
+        report["vectors"] = size["syn0"]
+        for name in ("syn1", "syn1neg", "syn1sm"):
+            if size[name]:
+                report[name] = size[name]
+        biases = sum(size[n] for n in ("hidden_bias", "hs_bias", "neg_bias", "sm_bias"))
+        if biases:
+            report["biases"] = biases
+        report["total"] = sum(v for k, v in report.items() if k != "total")
+        logger.info("estimated required memory for %i words and %i dimensions: %i bytes",
+                    vocab_size, p.vector_size, report["total"])  # fmt: skip
+        return report
+
+    def init_weights(self) -> None:
+        """Re-initialise every weight (as a new model's), keeping the vocabulary (gensim's)."""
+        if self.vocab is None:
+            raise TrainingError("init_weights: build the vocabulary first")
+        self.set_vocab(self.vocab)
+
+    def reset_from(self, other_model: Word2Vec) -> None:
+        """Take ``other_model``'s vocabulary (words, counts, corpus sizes) and initialise new
+        weights for it (gensim's)."""
+        if other_model.vocab is None:
+            raise TrainingError("reset_from: the other model has no vocabulary")
+        v = other_model.vocab
+        self.set_vocab(Vocabulary(v.words, v.counts.copy(), v.total_tokens))
+        self.corpus_count = other_model.corpus_count
+        self.corpus_total_words = other_model.corpus_total_words
+        self.effective_min_count = other_model.effective_min_count
+
+    def create_binary_tree(self) -> None:
+        """Rebuild the Huffman tree from the counts (gensim's; ``set_vocab`` already does)."""
+        if self.vocab is None:
+            raise TrainingError("create_binary_tree: build the vocabulary first")
+        self.tree = HuffmanTree(self.vocab.counts)
+
+    def seeded_vector(self, seed_string: str, vector_size: int) -> np.ndarray:
+        """gensim's (deprecated there) pseudo-random small vector for a string: the same
+        values as gensim's, from :attr:`hashfxn`."""
+        once = np.random.Generator(np.random.SFC64(self.hashfxn(seed_string) & 0xFFFFFFFF))
+        return (once.random(vector_size).astype(np.float32) - 0.5) / vector_size
+
+    def init_sims(self, replace: bool = False) -> None:
+        """Deprecated in gensim 4 (warns as gensim does): ``wv.fill_norms()``."""
+        import warnings
+
+        warnings.warn("Call to deprecated `init_sims` (Gensim 4.0.0 implemented internal "
+                      "optimizations that make calls to init_sims() unnecessary. init_sims() is "
+                      "now obsoleted and will be completely removed in future versions. See "
+                      "https://github.com/RaRe-Technologies/gensim/wiki/Migrating-from-Gensim-"
+                      "3.x-to-4).", DeprecationWarning, stacklevel=2)  # fmt: skip
+        if replace:
+            self.wv.unit_normalize_all()
+        else:
+            self.wv.fill_norms()
+
     def _chunk_size(self) -> int:
         return chunk_ids(self.params, len(self.vocab))
 
@@ -561,12 +646,16 @@ class Word2Vec(Predictions):
         return Tree(self.tree.codes, self.tree.points, self.tree.lengths)
 
     def _sampler_arrays(self) -> Sampler:
-        """The negative-sampling table (a placeholder without negative sampling) and the
-        subsampling probabilities, for the kernels."""
+        """The negative-sampling table (a placeholder without negative sampling), the
+        subsampling probabilities and the words' lock factors (``wv.vectors_lockf``; empty
+        when all are 1), for the kernels."""
         keep = keep_probabilities(self.vocab.counts, self.params.sample)
+        lockf = self.wv.__dict__.get("_lockf")  # set by wv.vectors_lockf / intersect_...
+        if lockf is None or lockf.shape[0] != len(self.vocab) or np.all(lockf == 1):
+            lockf = np.zeros(0, np.float32)
         if self.sampler is None:
-            return Sampler(np.ones(1, np.uint64), np.zeros(1, np.int32), keep)
-        return Sampler(self.sampler.threshold, self.sampler.alias, keep)
+            return Sampler(np.ones(1, np.uint64), np.zeros(1, np.int32), keep, lockf)
+        return Sampler(self.sampler.threshold, self.sampler.alias, keep, lockf)
 
     # ----------------------------------------------------------------------------- training
     def train(
@@ -582,6 +671,8 @@ class Word2Vec(Predictions):
         *,
         corpus_file: str | os.PathLike | None = None,
         corpus_iterable: Iterable[Sequence[str]] | None = None,
+        word_count: int = 0,
+        queue_factor: int = 2,
         alpha: float | None = None,
         min_alpha: float | None = None,
         report_delay: float = 1.0,
@@ -620,6 +711,10 @@ class Word2Vec(Predictions):
             :func:`~w2v.callbacks.as_callback`). A callback may also define
             ``on_checkpoint(model, path)``, called after each checkpoint is written (while the
             workers are still paused).
+        word_count, queue_factor : int
+            gensim's: words already trained (only 0, the usual value, is accepted: a run
+            continues exactly with ``checkpoint=`` and :meth:`resume`) and the length of its job
+            queue (ignored: w2v's workers take chunks without a queue).
         report_delay : float
             Seconds between ``on_progress`` reports.
         checkpoint : str or os.PathLike, optional
@@ -644,6 +739,10 @@ class Word2Vec(Predictions):
         if len(given) != 1:
             raise ParameterError("train() needs the corpus once: corpus, corpus_file or "
                                  "corpus_iterable")  # fmt: skip
+        if word_count != 0:
+            raise ParameterError(f"word_count: only 0 is supported, got {word_count!r}; "
+                                 "train(checkpoint=...) and Word2Vec.resume continue a "
+                                 "run")  # fmt: skip
         p = self.params
         epochs, alpha, min_alpha = run_schedule(
             p, epochs, start_alpha=start_alpha, alpha=alpha, end_alpha=end_alpha,
