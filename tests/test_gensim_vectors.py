@@ -330,3 +330,22 @@ def test_most_similar_clip_and_indexer_match_gensim(pair):
     assert kv.most_similar("w1", topn=3, indexer=stub) == [("stub", 1.0)]
     np.testing.assert_allclose(stub.calls[0][0], kv.get_vector("w1", norm=True), rtol=1e-6)
     assert stub.calls[0][1] == 3
+
+
+def test_vectors_lockf_is_saved_and_survives_growth(tmp_path):
+    from w2v.word2vec import Word2Vec
+
+    model = Word2Vec(LOCK_SENTENCES, vector_size=8, min_count=1, epochs=1, workers=1, seed=3)
+    model.save(tmp_path / "plain.w2v")
+    lock = np.ones(len(model.wv), np.float32)
+    lock[model.wv.key_to_index["c"]] = 0.0
+    model.wv.vectors_lockf = lock
+    model.save(tmp_path / "locked.w2v")
+    back = Word2Vec.load(tmp_path / "locked.w2v")
+    np.testing.assert_array_equal(back.wv.vectors_lockf, lock)
+    assert Word2Vec.load(tmp_path / "plain.w2v").wv.vectors_lockf.tolist() == [1.0] * len(lock)
+    back.build_vocab([["new", "new", "words", "words", "c"]] * 3, update=True)
+    assert back.wv.vectors_lockf.tolist() == lock.tolist() + [1.0, 1.0]
+    frozen = back.wv["c"].copy()
+    back.train([["new", "c", "words", "a"]] * 20, epochs=1)
+    np.testing.assert_array_equal(back.wv["c"], frozen)

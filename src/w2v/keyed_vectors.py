@@ -796,7 +796,7 @@ class KeyedVectors:
         """Per-word factor on training updates of the input vectors (gensim's): 1.0 trains a
         vector, 0.0 freezes it; a model's ``train`` applies the factors of its ``wv``.
         :meth:`intersect_word2vec_format` sets it; assign an array of ``len(self)`` float32
-        values to set it yourself. Not saved by :meth:`save` (pickling keeps it)."""
+        values to set it yourself. A model's ``save`` keeps it; :meth:`save` does not."""
         lockf = self.__dict__.get("_lockf")
         if lockf is None or lockf.shape[0] != len(self):
             lockf = np.ones(len(self), np.float32)

@@ -625,7 +625,15 @@ class Word2Vec(Predictions):
          self.syn1sm, self.sm_bias) = weights  # fmt: skip
         self.tree = HuffmanTree(vocab.counts) if p.hs else None
         self.sampler = AliasTable(vocab.counts, p.ns_exponent) if p.negative else None
+        old = self.__dict__.get("wv")
         self.wv = KeyedVectors(vocab.words, syn0, vocab.counts)
+        lockf = None if old is None else old.__dict__.get("_lockf")
+        if lockf is not None and lockf.shape[0] == len(old) <= len(vocab) and weights is not None:
+            # a grown vocabulary keeps the known words first: their locks carry over
+            if vocab.words[: len(old)] == old.index_to_key:
+                grown = np.ones(len(vocab), np.float32)
+                grown[: len(old)] = lockf
+                self.wv.vectors_lockf = grown
 
     @property
     def syn0(self) -> np.ndarray:
@@ -650,12 +658,18 @@ class Word2Vec(Predictions):
         subsampling probabilities and the words' lock factors (``wv.vectors_lockf``; empty
         when all are 1), for the kernels."""
         keep = keep_probabilities(self.vocab.counts, self.params.sample)
-        lockf = self.wv.__dict__.get("_lockf")  # set by wv.vectors_lockf / intersect_...
-        if lockf is None or lockf.shape[0] != len(self.vocab) or np.all(lockf == 1):
-            lockf = np.zeros(0, np.float32)
+        lockf = self._sampler_lockf()
         if self.sampler is None:
             return Sampler(np.ones(1, np.uint64), np.zeros(1, np.int32), keep, lockf)
         return Sampler(self.sampler.threshold, self.sampler.alias, keep, lockf)
+
+    def _sampler_lockf(self) -> np.ndarray:
+        """``wv.vectors_lockf`` for the kernels and the model file: empty when every factor
+        is 1 (or none was set)."""
+        lockf = self.wv.__dict__.get("_lockf")  # set by wv.vectors_lockf / intersect_...
+        if lockf is None or lockf.shape[0] != len(self.vocab) or np.all(lockf == 1):
+            return np.zeros(0, np.float32)
+        return lockf
 
     # ----------------------------------------------------------------------------- training
     def train(
@@ -846,6 +860,9 @@ class Word2Vec(Predictions):
         blob, offsets = encode_words(self.vocab.words)
         arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts}
         arrays.update(zip(WEIGHT_NAMES, self._weights(), strict=True))
+        lockf = self._sampler_lockf()
+        if lockf.shape[0]:  # only when some vector is locked (files stay as they were)
+            arrays["vectors_lockf"] = lockf
         params = {name: getattr(self.params, name) for name in Params.names()}
         meta = {
             "kind": "w2v.Word2Vec",
@@ -908,6 +925,11 @@ class Word2Vec(Predictions):
         except (KeyError, TypeError, ValueError, W2VError) as exc:
             what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
             raise FormatError(f"{path}: invalid model header: {what}") from exc
+        if "vectors_lockf" in arrays:
+            try:
+                model.wv.vectors_lockf = np.array(arrays["vectors_lockf"])
+            except ParameterError as exc:
+                raise FormatError(f"{path}: invalid model: {exc}") from None
         model.loss_history = loss_history
         model.epochs_trained = epochs_trained
         model.corpus_count = int(meta.get("corpus_count", 0))
