@@ -53,7 +53,7 @@ def url(model, tmp_path_factory):
 def browser(tmp_path_factory):
     for exe in (CHROMIUM, CHROMEDRIVER):
         if not exe.exists():
-            pytest.fail(f"{exe} is missing: apt-get install chromium chromium-driver")
+            pytest.fail(f"{exe} is missing: sh tests/setup.sh installs it (Debian's chromium)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

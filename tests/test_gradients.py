@@ -15,6 +15,7 @@ V, D, LR = 12, 8, 0.05
 CONTEXT = np.array([3, 5, 7, 3], dtype=np.int32)  # a repeated word must count twice
 TARGET = 2
 NEGS = np.array([1, 4, 9, 4], dtype=np.int32)  # a repeated negative too
+NO_LOCKS = np.zeros(0, dtype=np.float32)  # no vectors_lockf: every update in full
 
 
 def _setup(layer: str, bias: bool, seed: int = 0):
@@ -54,7 +55,7 @@ def _cbow_one_centre(cfg, weights, tree_arrays, scratch) -> float:
     """One CBOW step predicting TARGET from CONTEXT."""
     contexts, cnts = CONTEXT[None, :], np.array([len(CONTEXT)], np.int32)
     return cbow_step(cfg, contexts, cnts, np.array([TARGET], np.int32), 1, NEGS, Weights(*weights),
-                     tree_arrays, np.float32(LR), scratch)  # fmt: skip
+                     tree_arrays, np.float32(LR), scratch, NO_LOCKS)  # fmt: skip
 
 
 # (architecture, cbow_mean): the CBOW mean (exact-gradient mode) and sum, and skip-gram
@@ -122,13 +123,14 @@ def _check_step(arch, cbow_mean, layer, bias, centres, negs=NEGS):
     targets = np.array([t for _, t in centres], np.int32)
     if arch == "sg":
         ((context, _),) = centres
-        kernel_loss = sg_step(cfg, context, len(context), targets, *args, scratch)
+        kernel_loss = sg_step(cfg, context, len(context), targets, *args, scratch, NO_LOCKS)
     else:
         contexts = np.zeros((len(centres), 2 * cfg.window), np.int32)
         for b, (ctx, _) in enumerate(centres):
             contexts[b, : len(ctx)] = ctx
         cnts = np.array([len(ctx) for ctx, _ in centres], np.int32)
-        kernel_loss = cbow_step(cfg, contexts, cnts, targets, len(centres), *args, scratch)
+        kernel_loss = cbow_step(cfg, contexts, cnts, targets, len(centres), *args, scratch,
+                                NO_LOCKS)  # fmt: skip
     assert kernel_loss == pytest.approx(loss(), rel=1e-5)
     expected = {0: g0, slot: gout["W"]}
     if bias:

@@ -28,7 +28,7 @@ import numpy as np
 
 from w2v.corpus import Corpus, EncodedCorpus, IdSpool
 from w2v.errors import CorpusError, TrainingError
-from w2v.vocabulary import Vocabulary
+from w2v.vocabulary import TrimRule, Vocabulary
 
 if TYPE_CHECKING:
     from w2v.word2vec import Word2Vec
@@ -124,7 +124,8 @@ class VocabularyUpdate:
     tokens: int
 
 
-def update_model(model: Word2Vec, corpus: Any) -> VocabularyUpdate:
+def update_model(model: Word2Vec, corpus: Any, trim_rule: TrimRule | None = None
+                 ) -> VocabularyUpdate:  # fmt: skip
     """Grow ``model``'s vocabulary by the words of ``corpus`` and carry its weights over.
 
     The new text is counted in one streaming pass (and, for files, encoded with the grown
@@ -143,7 +144,7 @@ def update_model(model: Word2Vec, corpus: Any) -> VocabularyUpdate:
         if new.total_tokens == 0:
             raise CorpusError(f"{source}: the corpus is empty (no words in it)")
         old = model.vocab
-        grown, old_ids = old.grow(new, p.min_count, p.max_final_vocab)
+        grown, old_ids = old.grow(new, p.min_count, p.max_final_vocab, trim_rule)
         weights = model._weights()
         model.set_vocab(grown, grow_weights(weights._fields, weights, old_ids, len(grown), p.seed))
         model.corpus_count = source.sentence_count or 0

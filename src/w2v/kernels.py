@@ -93,6 +93,9 @@ class Sampler(NamedTuple):
     threshold: np.ndarray  #: uint64 (V,): alias table, keep the drawn slot below this
     alias: np.ndarray  #: int32 (V,): alias table, the word taken otherwise
     keep: np.ndarray  #: float32 (V,): probability of keeping each occurrence (subsampling)
+    #: float32 (V,): factor on each word's input-vector updates (gensim's ``vectors_lockf``:
+    #: 0 freezes a vector); empty (0,) when every factor is 1
+    lockf: np.ndarray
 
 
 class Scratch(NamedTuple):
@@ -387,7 +390,7 @@ def predict_and_update(cfg, n, targets, nt, negs, weights, tree, lr, scratch):
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch):
+def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch, lockf):
     """CBOW on ``nb`` centres at once: for each ``b``, the mean (or sum) of the context
     vectors ``contexts[b, :cnts[b]]``, plus the hidden bias, predicts ``targets[b]``. All
     predictions are scored before any weight moves and they share the negatives. As plain
@@ -400,6 +403,8 @@ def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch
             for c < cnts[b]:
                 syn0[contexts[b, c]] += dH[b]  # / cnts[b] with cbow_exact_gradient
             hidden_bias += dH[b]
+
+    A non-empty ``lockf`` scales each context word's update by its factor.
 
     With the mean, word2vec.c and gensim move every context vector by the whole hidden-layer
     error (``cnt`` times its gradient), and their learning rates are tuned for that, so that
@@ -426,8 +431,9 @@ def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch
         in_scale = np.float32(1.0 / cnts[b]) if exact else np.float32(1.0)
         for c in range(cnts[b]):
             w = contexts[b, c]
+            scale = in_scale * lockf[w] if lockf.shape[0] > 0 else in_scale
             for k in range(d):
-                syn0[w, k] += dH[b, k] * in_scale
+                syn0[w, k] += dH[b, k] * scale
         if cfg.bias:
             for k in range(d):
                 hidden_bias[k] += dH[b, k]
@@ -435,7 +441,7 @@ def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, scratch):
+def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, scratch, lockf):
     """Skip-gram block: each of the ``cnt`` context words' vectors (plus the hidden bias)
     predicts ``target[0]``, all scored before any update. As plain loops::
 
@@ -445,6 +451,8 @@ def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, scratch):
         for i < cnt:
             syn0[context[i]] += dH[i]
             hidden_bias += dH[i]
+
+    A non-empty ``lockf`` scales each context word's update by its factor.
     """
     syn0, hidden_bias = weights.syn0, weights.hidden_bias
     H, dH = scratch.H, scratch.dH
@@ -456,8 +464,13 @@ def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, scratch):
     loss = predict_and_update(cfg, cnt, target, 1, negs, weights, tree, lr, scratch)
     for i in range(cnt):
         w = context[i]
-        for k in range(d):
-            syn0[w, k] += dH[i, k]
+        if lockf.shape[0] > 0:
+            f = lockf[w]
+            for k in range(d):
+                syn0[w, k] += dH[i, k] * f
+        else:
+            for k in range(d):
+                syn0[w, k] += dH[i, k]
         if cfg.bias:
             for k in range(d):
                 hidden_bias[k] += dH[i, k]
@@ -614,13 +627,15 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
                     negs[k] = draw_negative(threshold, alias, rng, targets[:nb])
                 if not cfg.sg:  # CBOW: each context predicts its centre
                     loss += cbow_step(
-                        cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch
-                    )
+                        cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch,
+                        sampler.lockf,
+                    )  # fmt: skip
                     predictions += nb
                 elif cfg.blocked:  # skip-gram, the centre's whole context in one block
                     loss += sg_step(
-                        cfg, contexts[0], cnts[0], targets, negs, weights, tree, lr, scratch
-                    )
+                        cfg, contexts[0], cnts[0], targets, negs, weights, tree, lr, scratch,
+                        sampler.lockf,
+                    )  # fmt: skip
                     predictions += cnts[0]
                 else:  # skip-gram as word2vec.c: each pair its own step with its own negatives
                     for c in range(cnts[0]):
@@ -629,7 +644,7 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
                                 negs[k] = draw_negative(threshold, alias, rng, targets[:1])
                         loss += sg_step(
                             cfg, contexts[0, c : c + 1], 1, targets, negs, weights, tree, lr,
-                            scratch,
+                            scratch, sampler.lockf,
                         )  # fmt: skip
                     predictions += cnts[0]
     return loss, predictions, words

@@ -16,7 +16,7 @@ SOFTMAX_MAX_VOCAB = 50_000
 
 #: The switches that take 0/1 (or a bool).
 _FLAGS = ("sg", "hs", "softmax", "cbow_mean", "cbow_exact_gradient", "bias", "shrink_windows",
-          "blocked")  # fmt: skip
+          "blocked", "sorted_vocab", "compute_loss")  # fmt: skip
 
 
 @dataclass
@@ -48,6 +48,11 @@ class Params:
     max_sentence_length: int = 10000
     unicode_errors: str = "replace"
     softmax_max_vocab: int = SOFTMAX_MAX_VOCAB
+    sorted_vocab: int = 1
+    null_word: int = 0
+    batch_words: int | None = None
+    compute_loss: bool = False
+    comment: str | None = None
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -90,6 +95,17 @@ class Params:
             )
         need(self.unicode_errors in ("replace", "strict", "ignore"), "unicode_errors",
              "'replace', 'strict' or 'ignore'")  # fmt: skip
+        need(self.batch_words is None or (is_int("batch_words") and self.batch_words >= 1),
+             "batch_words", "None or an integer >= 1")  # fmt: skip
+        need(self.comment is None or isinstance(self.comment, str), "comment", "None or a str")
+        if self.null_word not in (0, False):
+            # gensim's null word is "\0", an input-only padding word for Doc2Vec's concatenated
+            # contexts; w2v's words cannot hold control characters (they separate tokens)
+            raise ParameterError(
+                f"null_word must be 0, got {self.null_word!r}: gensim's null word '\\0' pads "
+                "concatenated contexts (Doc2Vec's dm_concat), which word2vec does not use, and "
+                "a w2v word cannot hold a control character"
+            )
 
     def kernel_config(self) -> KernelConfig:
         """The integer switches the kernels read."""
@@ -135,8 +151,12 @@ def chunk_ids(p: Params, vocab_size: int) -> int:
 
     Cheap layers (negative sampling, hierarchical softmax) keep the default; a full softmax
     over thousands of words gets chunks of a few thousand ids or fewer. Deterministic (not
-    measured), since chunks key the random streams and a run must reproduce.
+    measured), since chunks key the random streams and a run must reproduce. ``batch_words``,
+    when set, is the size (gensim's words per job); a chunk ends at the first sentence end
+    past it.
     """
+    if p.batch_words is not None:
+        return int(p.batch_words)
     contexts = 2 * ((p.window + 1) / 2 if p.shrink_windows else p.window)
     per_prediction = (
         (p.negative + 1 if p.negative else 0)

@@ -21,6 +21,28 @@ from w2v.tokenizer import ASCII_SEPARATOR, next_token
 # A count in a vocabulary file: ASCII digits only (str.isdigit() also accepts "²").
 _DECIMAL = re.compile(rb"[0-9]+")
 
+#: What a ``trim_rule(word, count, min_count)`` returns, with gensim's values
+#: (``gensim.utils.RULE_*``): apply ``min_count``, drop the word, or keep it whatever its count.
+RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
+
+#: A gensim ``trim_rule``: called as ``trim_rule(word, count, min_count)``.
+TrimRule = Callable[[str, int, int], int]
+
+
+def keep_word(word: str, count: int, min_count: int, trim_rule: TrimRule | None) -> bool:
+    """gensim's ``keep_vocab_item``: ``count >= min_count`` unless ``trim_rule`` says
+    :data:`RULE_KEEP` or :data:`RULE_DISCARD`."""
+    default = count >= min_count
+    if trim_rule is None:
+        return default
+    rule = trim_rule(word, count, min_count)
+    if rule == RULE_KEEP:
+        return True
+    if rule == RULE_DISCARD:
+        return False
+    return default
+
+
 # Marks a line end in the ids recorded while counting (the same value as the corpus's
 # sentence end, so the two streams read alike).
 LINE_END = -1
@@ -164,6 +186,39 @@ def _compact(keep, hashes, starts, lens, counts, key_bytes):
 _NO_IDS = np.zeros(0, dtype=np.int32)
 
 
+def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int | None) -> int:
+    """``min_count``, raised to keep at most ``max_final_vocab`` words (gensim's rule: the
+    smallest count threshold that leaves at most that many)."""
+    if max_final_vocab is not None and np.count_nonzero(counts >= min_count) > max_final_vocab:
+        ranked = np.sort(counts)[::-1]
+        return max(min_count, int(ranked[max_final_vocab]) + 1)
+    return min_count
+
+
+def select_words(
+    counts: np.ndarray,
+    min_count: int,
+    max_final_vocab: int | None,
+    trim_rule: TrimRule | None,
+    word_of: Callable[[int], str],
+    sorted_vocab: bool = True,
+) -> np.ndarray:
+    """Indices of the words to keep, in vocabulary order: those with the effective
+    ``min_count`` or that ``trim_rule`` keeps (it sees every word, as gensim's does), by count
+    descending (stable) if ``sorted_vocab``."""
+    min_count = effective_min_count(counts, min_count, max_final_vocab)
+    if trim_rule is None:
+        kept = np.flatnonzero(counts >= min_count)
+    else:
+        kept = np.fromiter(
+            (i for i, c in enumerate(counts.tolist())
+             if keep_word(word_of(i), c, min_count, trim_rule)), dtype=np.int64,
+        )  # fmt: skip
+    if not sorted_vocab:
+        return kept
+    return kept[np.argsort(-counts[kept], kind="stable")]
+
+
 class WordTable:
     """Growable hash table from UTF-8 byte strings to dense ids (in order of first appearance)."""
 
@@ -224,9 +279,17 @@ class WordTable:
             self.slots = np.full(self.slots.shape[0] * 2, -1, dtype=np.int64)
             _rebuild_slots(self.slots, self.hashes, self.n_words)
 
-    def prune(self, min_reduce: int) -> None:
-        """Forget the words seen at most ``min_reduce`` times (word2vec.c's ReduceVocab)."""
+    def prune(self, min_reduce: int, trim_rule: TrimRule | None = None) -> None:
+        """Forget the words seen at most ``min_reduce`` times (word2vec.c's ReduceVocab), or
+        those ``trim_rule`` discards (called with ``min_count=min_reduce + 1``, so its default
+        is this rule; a user rule runs once per distinct word)."""
         keep = self.counts[: self.n_words] > min_reduce
+        if trim_rule is not None:
+            counts = self.counts[: self.n_words].tolist()
+            keep = np.fromiter(
+                (keep_word(self.word(i).decode("utf-8"), c, min_reduce + 1, trim_rule)
+                 for i, c in enumerate(counts)), dtype=bool, count=len(counts),
+            )  # fmt: skip
         self.n_words, self.n_bytes = _compact(
             keep, self.hashes, self.starts, self.lens, self.counts, self.key_bytes
         )
@@ -273,6 +336,8 @@ class Vocabulary:
             )
         self._table: WordTable | None = None
         self.counting_ids: np.ndarray | None = None
+        #: After :meth:`build`: the ``min_count`` applied (raised by ``max_final_vocab``).
+        self.effective_min_count: int | None = None
 
     def check_trainable(self, source: object, min_count: int) -> None:
         """Refuse a vocabulary counted from ``source`` that has nothing to train: an empty
@@ -306,6 +371,8 @@ class Vocabulary:
         max_vocab_size: int | None = None,
         max_final_vocab: int | None = None,
         ids_sink: Callable[[np.ndarray], object] | None = None,
+        trim_rule: TrimRule | None = None,
+        sorted_vocab: bool = True,
     ) -> Vocabulary:
         """Count the tokens of a stream of UTF-8 byte blocks and keep the frequent words.
 
@@ -325,6 +392,13 @@ class Vocabulary:
             :data:`LINE_END` after each line (an array reused for the next block: copy or
             write it out). The returned vocabulary's :attr:`counting_ids` maps them to its own
             ids, so the corpus can be encoded without being read again.
+        trim_rule : callable, optional
+            gensim's ``trim_rule(word, count, min_count)``, returning :data:`RULE_DEFAULT`,
+            :data:`RULE_DISCARD` or :data:`RULE_KEEP`; applied when pruning and to the final
+            selection (with the effective ``min_count``).
+        sorted_vocab : bool, default True
+            Sort the words by count, descending (ties in order of first appearance); False
+            keeps the order of first appearance.
         """
         if min_count < 1:
             raise ParameterError(f"min_count must be >= 1, got {min_count}")
@@ -347,10 +421,12 @@ class Vocabulary:
                 total += n_tokens
                 ids_sink(ids[:k])
             if max_vocab_size is not None and table.n_words > max_vocab_size:
-                table.prune(min_reduce)
+                table.prune(min_reduce, trim_rule)
                 min_reduce += 1
                 renumbered = True
-        vocab, order = cls.from_table(table, total, min_count, max_final_vocab)
+        vocab, order = cls.from_table(
+            table, total, min_count, max_final_vocab, trim_rule, sorted_vocab
+        )
         if ids_sink is not None and not renumbered:
             vocab.counting_ids = np.full(table.n_words, -1, dtype=np.int32)
             vocab.counting_ids[order] = np.arange(order.shape[0], dtype=np.int32)
@@ -363,25 +439,52 @@ class Vocabulary:
         total_tokens: int,
         min_count: int = 5,
         max_final_vocab: int | None = None,
+        trim_rule: TrimRule | None = None,
+        sorted_vocab: bool = True,
     ) -> tuple[Vocabulary, np.ndarray]:
         """The vocabulary of a finished count: the words of ``table`` seen at least
-        ``min_count`` times (raised as needed to keep at most ``max_final_vocab``), sorted by
-        count, descending, ties in table order (first appearance).
+        ``min_count`` times (raised as needed to keep at most ``max_final_vocab``; ``trim_rule``
+        may keep or discard any word), sorted by count, descending, ties in table order (first
+        appearance), or in table order if not ``sorted_vocab``.
 
         Returns the vocabulary and, for each of its words, its id in ``table``.
         """
         counts = table.counts[: table.n_words]
-        if max_final_vocab is not None and np.count_nonzero(counts >= min_count) > max_final_vocab:
-            # gensim's rule: the smallest min_count that leaves at most max_final_vocab words
-            ranked = np.sort(counts)[::-1]
-            min_count = max(min_count, int(ranked[max_final_vocab]) + 1)
-        kept = np.flatnonzero(counts >= min_count)
-        order = kept[np.argsort(-counts[kept], kind="stable")]
+        order = select_words(
+            counts, min_count, max_final_vocab, trim_rule,
+            lambda i: table.word(i).decode("utf-8"), sorted_vocab,
+        )  # fmt: skip
         words = [table.word(int(i)).decode("utf-8") for i in order]
-        return cls(words, counts[order].copy(), total_tokens), order
+        vocab = cls(words, counts[order].copy(), total_tokens)
+        vocab.effective_min_count = effective_min_count(counts, min_count, max_final_vocab)
+        return vocab, order
+
+    @classmethod
+    def from_counts(
+        cls,
+        word_counts: dict[str, int],
+        min_count: int = 5,
+        max_final_vocab: int | None = None,
+        trim_rule: TrimRule | None = None,
+        sorted_vocab: bool = True,
+    ) -> Vocabulary:
+        """The vocabulary of given counts (gensim's ``build_vocab_from_freq``), selected and
+        ordered as :meth:`from_table` does, ties in the order of ``word_counts``."""
+        words = list(word_counts)
+        counts = np.fromiter((int(word_counts[w]) for w in words), np.int64, count=len(words))
+        order = select_words(
+            counts, min_count, max_final_vocab, trim_rule, words.__getitem__, sorted_vocab
+        )
+        vocab = cls([words[i] for i in order], counts[order], int(counts.sum()))
+        vocab.effective_min_count = effective_min_count(counts, min_count, max_final_vocab)
+        return vocab
 
     def grow(
-        self, new: Vocabulary, min_count: int = 5, max_final_vocab: int | None = None
+        self,
+        new: Vocabulary,
+        min_count: int = 5,
+        max_final_vocab: int | None = None,
+        trim_rule: TrimRule | None = None,
     ) -> tuple[Vocabulary, np.ndarray]:
         """This vocabulary grown by the counts of more text (gensim's ``update=True``).
 
@@ -408,6 +511,9 @@ class Vocabulary:
             Count a new word needs in ``new`` to be added.
         max_final_vocab : int, optional
             Bound on the grown vocabulary's size (see above).
+        trim_rule : callable, optional
+            gensim's rule (see :meth:`build`), applied to the words not known, with the
+            effective ``min_count``.
 
         Returns
         -------
@@ -435,7 +541,13 @@ class Vocabulary:
         if room is not None and np.count_nonzero(fresh_counts >= threshold) > room:
             ranked = np.sort(fresh_counts)[::-1]
             threshold = max(threshold, int(ranked[room]) + 1)
-        added = fresh[fresh_counts >= threshold]
+        if trim_rule is None:
+            added = fresh[fresh_counts >= threshold]
+        else:
+            added = np.fromiter(
+                (i for i, c in zip(fresh.tolist(), fresh_counts.tolist(), strict=True)
+                 if keep_word(new.words[i], c, threshold, trim_rule)), dtype=np.int64,
+            )  # fmt: skip
         added = added[np.argsort(-new.counts[added], kind="stable")]
         words = self.words + [new.words[int(i)] for i in added]
         grown = Vocabulary(

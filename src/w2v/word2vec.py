@@ -10,7 +10,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,10 +26,11 @@ from w2v.checkpoint import (
 from w2v.corpus import Corpus, EncodedCorpus, IdSpool
 from w2v.errors import FormatError, ParameterError, TrainingError, W2VError
 from w2v.formats.native import decode_words, encode_words, load_native, save_native
-from w2v.growth import VocabularyUpdate, update_model
+from w2v.growth import VocabularyUpdate, grow_weights, update_model
 from w2v.huffman import HuffmanTree
 from w2v.kernels import Sampler, Tree, Weights
 from w2v.keyed_vectors import KeyedVectors
+from w2v.lifecycle import record_event
 from w2v.params import (
     SOFTMAX_MAX_VOCAB,
     WEIGHT_NAMES,
@@ -41,16 +42,53 @@ from w2v.params import (
 from w2v.prediction import Predictions
 from w2v.sampler import AliasTable, keep_probabilities
 from w2v.training import OutOfVocabulary, TrainingRun, check_totals, report_out_of_vocabulary
-from w2v.vocabulary import Vocabulary
+from w2v.vocabulary import TrimRule, Vocabulary
 
 logger = logging.getLogger(__name__)
 
 CorpusLike = str | os.PathLike | Iterable[Sequence[str]] | Corpus
 
 
+#: Parameters the weights' shapes or the sampling table follow: fixed once a vocabulary exists.
+_STRUCTURAL = frozenset({"vector_size", "hs", "negative", "softmax", "bias", "ns_exponent"})
+
+
 def _param(name: str) -> property:
-    """A read-only attribute that reads ``params.<name>`` (gensim keeps them on the model)."""
-    return property(lambda self: getattr(self.params, name), doc=f"``params.{name}``.")
+    """gensim's attribute of this name: reads and (validated) writes ``params.<name>``."""
+
+    def get(self: Word2Vec) -> Any:
+        return getattr(self.params, name)
+
+    def put(self: Word2Vec, value: Any) -> None:
+        if name in _STRUCTURAL and self.vocab is not None:
+            raise ParameterError(f"{name} cannot change once the vocabulary is built: the "
+                                 "weights were made for it; start a new model")  # fmt: skip
+        old = getattr(self.params, name)
+        setattr(self.params, name, value)
+        try:
+            self.params.validate()
+        except ParameterError:
+            setattr(self.params, name, old)
+            raise
+
+    return property(get, put, doc=f"``params.{name}`` (gensim's attribute).")
+
+
+#: gensim 3 names on the model, with gensim 4's replacement (gensim 4 itself says only
+#: "object has no attribute"; these say where the name went).
+_GENSIM3_MODEL_NAMES = {
+    "size": "vector_size", "iter": "epochs", "index2word": "wv.index_to_key",
+    "index2entity": "wv.index_to_key", "vectors_norm": "wv.get_normed_vectors()",
+    "most_similar": "wv.most_similar", "most_similar_cosmul": "wv.most_similar_cosmul",
+    "similar_by_word": "wv.similar_by_word", "similar_by_vector": "wv.similar_by_vector",
+    "similarity": "wv.similarity", "n_similarity": "wv.n_similarity",
+    "doesnt_match": "wv.doesnt_match", "wmdistance": "wv.wmdistance",
+    "evaluate_word_pairs": "wv.evaluate_word_pairs", "accuracy": "wv.evaluate_word_analogies",
+    "wv_vectors": "wv.vectors", "syn0norm": "wv.get_normed_vectors()",
+    "save_word2vec_format": "wv.save_word2vec_format",
+    "load_word2vec_format": "KeyedVectors.load_word2vec_format",
+    "intersect_word2vec_format": "wv.intersect_word2vec_format",
+}  # fmt: skip
 
 
 class Word2Vec(Predictions):
@@ -127,6 +165,28 @@ class Word2Vec(Predictions):
         *w2v only.* Policy for bytes of the corpus that are not valid UTF-8.
     softmax_max_vocab : int, default 50000
         *w2v only.* A full softmax over more words is refused (with the memory it needs).
+    sorted_vocab : {0, 1}, default 1
+        1 sorts the vocabulary by count, descending (ties in order of first appearance); 0
+        keeps the order of first appearance.
+    null_word : {0}, default 0
+        gensim's padding word ``"\\0"`` for concatenated contexts; only 0 is accepted (w2v has
+        no concatenation mode, and a word cannot hold a control character).
+    batch_words : int, optional
+        Words per chunk handed to a worker (gensim's words per job; a chunk ends at the first
+        sentence end past it). None picks 65,536, or fewer for a full softmax over many words.
+        Chunks key the random streams, so a run reproduces for a given value.
+    compute_loss : bool, default False
+        Kept as gensim's attribute; w2v always computes the loss, exactly, so
+        :meth:`get_latest_training_loss` reports it either way.
+    comment : str, optional
+        A note kept with the model (saved in the model file's header).
+    trim_rule : callable, optional
+        gensim's ``trim_rule(word, count, min_count)`` returning ``RULE_DEFAULT``,
+        ``RULE_DISCARD`` or ``RULE_KEEP`` (:mod:`w2v.vocabulary`, same values as gensim's):
+        keeps or drops words whatever their count, in :meth:`build_vocab` (not saved).
+    hashfxn : callable, default hash
+        Kept as gensim's attribute; as in gensim 4, weights are initialised from ``seed``
+        alone.
     callbacks : sequence of Callback
         Progress reports during training.
     """
@@ -161,6 +221,13 @@ class Word2Vec(Predictions):
         max_sentence_length: int = 10000,
         unicode_errors: str = "replace",
         softmax_max_vocab: int = SOFTMAX_MAX_VOCAB,
+        sorted_vocab: int = 1,
+        null_word: int = 0,
+        batch_words: int | None = None,
+        compute_loss: bool = False,
+        comment: str | None = None,
+        trim_rule: TrimRule | None = None,
+        hashfxn: Callable[[str], int] = hash,
         callbacks: Sequence[Callback] = (),
     ) -> None:
         # The defaults above repeat Params' (a test checks they agree): an explicit signature
@@ -171,7 +238,16 @@ class Word2Vec(Predictions):
         corpora = [c for c in (corpus, corpus_file, sentences) if c is not None]
         if len(corpora) > 1:
             raise ParameterError("give the corpus once: corpus, corpus_file or sentences")
+        if trim_rule is not None and not callable(trim_rule):
+            raise ParameterError(f"trim_rule must be None or callable, got {trim_rule!r}")
         self.callbacks = list(callbacks)
+        self.hashfxn = hashfxn
+        #: The ``min_count`` the last vocabulary was built with (raised by ``max_final_vocab``).
+        self.effective_min_count = min_count
+        #: gensim's bookkeeping: ``train`` calls, their seconds, and its event log.
+        self.train_count = 0
+        self.total_train_time = 0.0
+        self.lifecycle_events: list[dict[str, Any]] = []
         self.vocab: Vocabulary | None = None
         self._encoded: tuple | None = None  # (corpus identity, unicode_errors, EncodedCorpus)
         self.loss_history: list[float] = []
@@ -185,8 +261,8 @@ class Word2Vec(Predictions):
         self.out_of_vocabulary: OutOfVocabulary | None = None
         self.stop_requested = threading.Event()
         if corpora:
-            self.build_vocab(corpora[0])
-            self.train(corpora[0])
+            self.build_vocab(corpora[0], trim_rule=trim_rule)
+            self.train(corpora[0], compute_loss=compute_loss)
 
     # gensim's attributes: read-only views of the parameters
     vector_size = _param("vector_size")
@@ -203,6 +279,59 @@ class Word2Vec(Predictions):
     cbow_mean = _param("cbow_mean")
     workers = _param("workers")
     seed = _param("seed")
+    max_vocab_size = _param("max_vocab_size")
+    max_final_vocab = _param("max_final_vocab")
+    shrink_windows = _param("shrink_windows")
+    sorted_vocab = _param("sorted_vocab")
+    null_word = _param("null_word")
+    batch_words = _param("batch_words")
+    compute_loss = _param("compute_loss")
+    comment = _param("comment")
+
+    @property
+    def layer1_size(self) -> int:
+        """gensim's name for the hidden layer's size (``vector_size``)."""
+        return self.params.vector_size
+
+    @property
+    def running_training_loss(self) -> float:
+        """gensim's attribute: what :meth:`get_latest_training_loss` returns."""
+        return self.get_latest_training_loss()
+
+    @property
+    def min_alpha_yet_reached(self) -> float:
+        """The learning rate at the end of the latest epoch trained (``alpha`` before any)."""
+        return self.epoch_history[-1].alpha if self.epoch_history else self.params.alpha
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for names the model lacks: say where a gensim 3 name went
+        if name in _GENSIM3_MODEL_NAMES:
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is a gensim 3 name; gensim 4 and w2v use "
+                f"model.{_GENSIM3_MODEL_NAMES[name]}. See https://github.com/RaRe-Technologies/"
+                "gensim/wiki/Migrating-from-Gensim-3.x-to-4"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def add_lifecycle_event(self, event_name: str, log_level: int = logging.INFO, **event: Any
+                            ) -> None:  # fmt: skip
+        """Record an event in :attr:`lifecycle_events` (and log it), as gensim's models do."""
+        record_event(self, event_name, log_level, event)
+
+    # ------------------------------------------------------------------------------ pickle
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle, ``copy.deepcopy``, multiprocessing and joblib copy: everything but the
+        thread state (the stop event) and the corpus encoded for the next ``train`` call (a
+        spool file of this process); ``__setstate__`` rebuilds them empty. Memory-mapped weights
+        are copied into the pickle."""
+        state = self.__dict__.copy()
+        state.pop("stop_requested", None)
+        state["_encoded"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.stop_requested = threading.Event()
 
     def __repr__(self) -> str:
         p, defaults = self.params, Params()
@@ -216,12 +345,35 @@ class Word2Vec(Predictions):
         return f"Word2Vec({', '.join(parts)})"
 
     # ----------------------------------------------------------------- vocabulary & weights
-    def build_vocab(self, corpus: CorpusLike, update: bool = False) -> Word2Vec:
+    def build_vocab(
+        self,
+        corpus: CorpusLike | None = None,
+        update: bool = False,
+        progress_per: int = 10000,
+        keep_raw_vocab: bool = False,
+        trim_rule: TrimRule | None = None,
+        *,
+        corpus_iterable: Iterable[Sequence[str]] | None = None,
+        corpus_file: str | os.PathLike | None = None,
+    ) -> Word2Vec:
         """Count the corpus (one streaming pass), keep the frequent words, initialise weights.
 
         ``update=True`` grows a trained model instead (docs/gensim.md): known words keep their
         ids and vectors and add the new counts, words with ``min_count`` in the new text are
         added; the result is in :attr:`vocabulary_update`.
+
+        Parameters
+        ----------
+        corpus : str, os.PathLike or iterable of list of str
+            As in the constructor; ``corpus_iterable`` and ``corpus_file`` (gensim's names)
+            are aliases.
+        update : bool
+            Grow the vocabulary of a model instead of building a new one.
+        progress_per, keep_raw_vocab :
+            gensim's; accepted and ignored (counting is compiled and logs once; the counts of
+            words left out are not kept).
+        trim_rule : callable, optional
+            gensim's ``trim_rule(word, count, min_count)`` (see the class docstring).
 
         Raises
         ------
@@ -229,8 +381,15 @@ class Word2Vec(Predictions):
             Without ``update=True`` on a model that has been trained: building a new vocabulary
             would re-initialise every weight.
         """
+        given = [c for c in (corpus, corpus_iterable, corpus_file) if c is not None]
+        if len(given) != 1:
+            raise ParameterError("build_vocab() needs the corpus once: corpus, corpus_iterable "
+                                 "or corpus_file")  # fmt: skip
+        corpus = given[0]
+        if trim_rule is not None and not callable(trim_rule):
+            raise ParameterError(f"trim_rule must be None or callable, got {trim_rule!r}")
         if update:
-            self.vocabulary_update = update_model(self, corpus)
+            self.vocabulary_update = update_model(self, corpus, trim_rule)
             return self
         if self.epochs_trained > 0 or self.loss_history:
             raise ParameterError(f"build_vocab: this model has been trained ({self.epochs_trained} "
@@ -246,10 +405,12 @@ class Word2Vec(Predictions):
         spool = IdSpool() if identity is not None else None
         try:
             vocab = Vocabulary.build(
-                source.blocks(), p.min_count, p.max_vocab_size, p.max_final_vocab, spool
-            )
+                source.blocks(), p.min_count, p.max_vocab_size, p.max_final_vocab, spool,
+                trim_rule, bool(p.sorted_vocab),
+            )  # fmt: skip
             vocab.check_trainable(source, p.min_count)
             self.set_vocab(vocab)
+            self.effective_min_count = vocab.effective_min_count
             self.corpus_count = source.sentence_count or 0
             self.corpus_total_words = vocab.total_tokens
             if spool is not None and vocab.counting_ids is not None:
@@ -263,6 +424,143 @@ class Word2Vec(Predictions):
             len(vocab), vocab.total_tokens, time.perf_counter() - t0,
         )  # fmt: skip
         return self
+
+    def build_vocab_from_freq(
+        self,
+        word_freq: dict[str, int],
+        keep_raw_vocab: bool = False,
+        corpus_count: int | None = None,
+        trim_rule: TrimRule | None = None,
+        update: bool = False,
+    ) -> Word2Vec:
+        """Build (or with ``update=True`` grow) the vocabulary from word counts instead of a
+        corpus, as gensim's method of this name: the same ``min_count``, ``max_final_vocab``,
+        ``trim_rule`` and ``sorted_vocab`` rules as :meth:`build_vocab`, ties in the order of
+        ``word_freq``. ``corpus_count`` sets :attr:`corpus_count` (default 0);
+        :attr:`corpus_total_words` becomes the sum of the counts. ``keep_raw_vocab`` is
+        ignored.
+
+        Raises
+        ------
+        ParameterError
+            If a count is not a non-negative integer, a word cannot be a word (empty, a space
+            or a control character in it), or as :meth:`build_vocab`.
+        """
+        if trim_rule is not None and not callable(trim_rule):
+            raise ParameterError(f"trim_rule must be None or callable, got {trim_rule!r}")
+        bad = next((w for w, c in word_freq.items()
+                    if isinstance(c, bool) or not isinstance(c, int | np.integer) or c < 0),
+                   None)  # fmt: skip
+        if bad is not None:
+            raise ParameterError(f"word_freq: the count of {bad!r} must be an integer >= 0, "
+                                 f"got {word_freq[bad]!r}")  # fmt: skip
+        p = self.params
+        if update:
+            if self.vocab is None:
+                raise TrainingError("build_vocab_from_freq(update=True) needs a vocabulary: "
+                                    "call it without update=True first")  # fmt: skip
+            new = Vocabulary.from_counts(word_freq, 1)
+            grown, old_ids = self.vocab.grow(new, p.min_count, p.max_final_vocab, trim_rule)
+            weights = self._weights()
+            self.set_vocab(grown, grow_weights(weights._fields, weights, old_ids, len(grown),
+                                               p.seed))  # fmt: skip
+        else:
+            if self.epochs_trained > 0 or self.loss_history:
+                raise ParameterError("build_vocab_from_freq: this model has been trained; pass "
+                                     "update=True to grow it, or start a new model")  # fmt: skip
+            vocab = Vocabulary.from_counts(word_freq, p.min_count, p.max_final_vocab, trim_rule,
+                                           bool(p.sorted_vocab))  # fmt: skip
+            vocab.check_trainable("word_freq", p.min_count)
+            self.set_vocab(vocab)
+            self.effective_min_count = vocab.effective_min_count
+        self.corpus_count = int(corpus_count or 0)
+        self.corpus_total_words = int(sum(int(c) for c in word_freq.values()))
+        return self
+
+    def estimate_memory(
+        self, vocab_size: int | None = None, report: dict[str, int] | None = None
+    ) -> dict[str, int]:
+        """Bytes this model's arrays take for ``vocab_size`` words (default: its vocabulary),
+        by gensim's keys: ``"vocab"`` (words, counts, lookup tables, Huffman paths, sampling
+        tables; an estimate), ``"vectors"``, ``"syn1"``, ``"syn1neg"``, w2v's ``"syn1sm"`` and
+        ``"biases"`` when present, and ``"total"``. Exact for the weight arrays; the cached
+        unit vectors of the first similarity query add another ``"vectors"``.
+
+        Raises
+        ------
+        ParameterError
+            Without ``vocab_size`` before ``build_vocab``.
+        """
+        if vocab_size is None:
+            if self.vocab is None:
+                raise ParameterError("estimate_memory: give vocab_size or build the vocabulary")
+            vocab_size = len(self.vocab)
+        p = self.params
+        report = dict(report or {})
+        depth = 0
+        if p.hs:  # a Huffman path is at most ~log2(V) nodes deep for word-like counts
+            depth = self.tree.codes.shape[1] if self.tree is not None else 2 * int(
+                np.ceil(np.log2(max(vocab_size, 2))))  # fmt: skip
+        # a Python str (~60 B), its dict entry (~100 B), the list slot, the count (8 B),
+        # subsampling (4 B), alias table (12 B), a code (1 B) and node (4 B) per tree level
+        per_word = 60 + 100 + 8 + 8 + 4 + (12 if p.negative else 0) + 5 * depth
+        report["vocab"] = vocab_size * per_word
+        shapes = dict(zip(WEIGHT_NAMES, weight_shapes(p, vocab_size), strict=True))
+        size = {name: int(np.prod(shape)) * 4 for name, shape in shapes.items()}
+        report["vectors"] = size["syn0"]
+        for name in ("syn1", "syn1neg", "syn1sm"):
+            if size[name]:
+                report[name] = size[name]
+        biases = sum(size[n] for n in ("hidden_bias", "hs_bias", "neg_bias", "sm_bias"))
+        if biases:
+            report["biases"] = biases
+        report["total"] = sum(v for k, v in report.items() if k != "total")
+        logger.info("estimated required memory for %i words and %i dimensions: %i bytes",
+                    vocab_size, p.vector_size, report["total"])  # fmt: skip
+        return report
+
+    def init_weights(self) -> None:
+        """Re-initialise every weight (as a new model's), keeping the vocabulary (gensim's)."""
+        if self.vocab is None:
+            raise TrainingError("init_weights: build the vocabulary first")
+        self.set_vocab(self.vocab)
+
+    def reset_from(self, other_model: Word2Vec) -> None:
+        """Take ``other_model``'s vocabulary (words, counts, corpus sizes) and initialise new
+        weights for it (gensim's)."""
+        if other_model.vocab is None:
+            raise TrainingError("reset_from: the other model has no vocabulary")
+        v = other_model.vocab
+        self.set_vocab(Vocabulary(v.words, v.counts.copy(), v.total_tokens))
+        self.corpus_count = other_model.corpus_count
+        self.corpus_total_words = other_model.corpus_total_words
+        self.effective_min_count = other_model.effective_min_count
+
+    def create_binary_tree(self) -> None:
+        """Rebuild the Huffman tree from the counts (gensim's; ``set_vocab`` already does)."""
+        if self.vocab is None:
+            raise TrainingError("create_binary_tree: build the vocabulary first")
+        self.tree = HuffmanTree(self.vocab.counts)
+
+    def seeded_vector(self, seed_string: str, vector_size: int) -> np.ndarray:
+        """gensim's (deprecated there) pseudo-random small vector for a string: the same
+        values as gensim's, from :attr:`hashfxn`."""
+        once = np.random.Generator(np.random.SFC64(self.hashfxn(seed_string) & 0xFFFFFFFF))
+        return (once.random(vector_size).astype(np.float32) - 0.5) / vector_size
+
+    def init_sims(self, replace: bool = False) -> None:
+        """Deprecated in gensim 4 (warns as gensim does): ``wv.fill_norms()``."""
+        import warnings
+
+        warnings.warn("Call to deprecated `init_sims` (Gensim 4.0.0 implemented internal "
+                      "optimizations that make calls to init_sims() unnecessary. init_sims() is "
+                      "now obsoleted and will be completely removed in future versions. See "
+                      "https://github.com/RaRe-Technologies/gensim/wiki/Migrating-from-Gensim-"
+                      "3.x-to-4).", DeprecationWarning, stacklevel=2)  # fmt: skip
+        if replace:
+            self.wv.unit_normalize_all()
+        else:
+            self.wv.fill_norms()
 
     def _chunk_size(self) -> int:
         return chunk_ids(self.params, len(self.vocab))
@@ -327,7 +625,15 @@ class Word2Vec(Predictions):
          self.syn1sm, self.sm_bias) = weights  # fmt: skip
         self.tree = HuffmanTree(vocab.counts) if p.hs else None
         self.sampler = AliasTable(vocab.counts, p.ns_exponent) if p.negative else None
+        old = self.__dict__.get("wv")
         self.wv = KeyedVectors(vocab.words, syn0, vocab.counts)
+        lockf = None if old is None else old.__dict__.get("_lockf")
+        if lockf is not None and lockf.shape[0] == len(old) <= len(vocab) and weights is not None:
+            # a grown vocabulary keeps the known words first: their locks carry over
+            if vocab.words[: len(old)] == old.index_to_key:
+                grown = np.ones(len(vocab), np.float32)
+                grown[: len(old)] = lockf
+                self.wv.vectors_lockf = grown
 
     @property
     def syn0(self) -> np.ndarray:
@@ -348,12 +654,22 @@ class Word2Vec(Predictions):
         return Tree(self.tree.codes, self.tree.points, self.tree.lengths)
 
     def _sampler_arrays(self) -> Sampler:
-        """The negative-sampling table (a placeholder without negative sampling) and the
-        subsampling probabilities, for the kernels."""
+        """The negative-sampling table (a placeholder without negative sampling), the
+        subsampling probabilities and the words' lock factors (``wv.vectors_lockf``; empty
+        when all are 1), for the kernels."""
         keep = keep_probabilities(self.vocab.counts, self.params.sample)
+        lockf = self._sampler_lockf()
         if self.sampler is None:
-            return Sampler(np.ones(1, np.uint64), np.zeros(1, np.int32), keep)
-        return Sampler(self.sampler.threshold, self.sampler.alias, keep)
+            return Sampler(np.ones(1, np.uint64), np.zeros(1, np.int32), keep, lockf)
+        return Sampler(self.sampler.threshold, self.sampler.alias, keep, lockf)
+
+    def _sampler_lockf(self) -> np.ndarray:
+        """``wv.vectors_lockf`` for the kernels and the model file: empty when every factor
+        is 1 (or none was set)."""
+        lockf = self.wv.__dict__.get("_lockf")  # set by wv.vectors_lockf / intersect_...
+        if lockf is None or lockf.shape[0] != len(self.vocab) or np.all(lockf == 1):
+            return np.zeros(0, np.float32)
+        return lockf
 
     # ----------------------------------------------------------------------------- training
     def train(
@@ -364,11 +680,13 @@ class Word2Vec(Predictions):
         epochs: int | None = None,
         start_alpha: float | None = None,
         end_alpha: float | None = None,
-        compute_loss: bool = True,
+        compute_loss: bool = False,
         callbacks: Sequence[Any] = (),
         *,
         corpus_file: str | os.PathLike | None = None,
         corpus_iterable: Iterable[Sequence[str]] | None = None,
+        word_count: int = 0,
+        queue_factor: int = 2,
         alpha: float | None = None,
         min_alpha: float | None = None,
         report_delay: float = 1.0,
@@ -395,15 +713,22 @@ class Word2Vec(Predictions):
             the corpus is logged as a warning.
         epochs, start_alpha, end_alpha : optional
             This run's passes and learning-rate schedule (default: the model's ``epochs``,
-            ``alpha`` and ``min_alpha``); ``alpha`` and ``min_alpha`` are aliases.
+            ``alpha`` and ``min_alpha``); ``alpha`` and ``min_alpha`` are aliases. As in gensim,
+            those given become the model's (``model.epochs``, ``model.alpha``,
+            ``model.min_alpha``), so a later ``train`` call without them reuses them.
         compute_loss : bool
-            Ignored: the loss is always computed, exactly (:meth:`get_latest_training_loss`).
+            Stored as ``model.compute_loss`` (gensim's attribute); the loss is always computed,
+            exactly (:meth:`get_latest_training_loss`).
         callbacks : sequence
             Progress reports, in addition to the model's: :class:`~w2v.callbacks.Callback`
             objects, or gensim-style ones (``on_epoch_end(model)``, ...; see
             :func:`~w2v.callbacks.as_callback`). A callback may also define
             ``on_checkpoint(model, path)``, called after each checkpoint is written (while the
             workers are still paused).
+        word_count, queue_factor : int
+            gensim's: words already trained (only 0, the usual value, is accepted: a run
+            continues exactly with ``checkpoint=`` and :meth:`resume`) and the length of its job
+            queue (ignored: w2v's workers take chunks without a queue).
         report_delay : float
             Seconds between ``on_progress`` reports.
         checkpoint : str or os.PathLike, optional
@@ -428,12 +753,19 @@ class Word2Vec(Predictions):
         if len(given) != 1:
             raise ParameterError("train() needs the corpus once: corpus, corpus_file or "
                                  "corpus_iterable")  # fmt: skip
+        if word_count != 0:
+            raise ParameterError(f"word_count: only 0 is supported, got {word_count!r}; "
+                                 "train(checkpoint=...) and Word2Vec.resume continue a "
+                                 "run")  # fmt: skip
         p = self.params
         epochs, alpha, min_alpha = run_schedule(
             p, epochs, start_alpha=start_alpha, alpha=alpha, end_alpha=end_alpha,
             min_alpha=min_alpha,
         )  # fmt: skip
         check_arguments(checkpoint, checkpoint_every, checkpoint_every_chunks)
+        # gensim keeps what a train call was given as the model's own settings
+        p.epochs, p.alpha, p.min_alpha = epochs, alpha, min_alpha
+        p.compute_loss = bool(compute_loss)
         callbacks = [*self.callbacks, *callbacks]
         source = Corpus(given[0], unicode_errors=p.unicode_errors)
         chunk_size = self._chunk_size()
@@ -452,7 +784,12 @@ class Word2Vec(Predictions):
             )  # fmt: skip
             run = TrainingRun(self, encoded, state, callbacks, report_delay, checkpoint,
                               checkpoint_every, checkpoint_every_chunks)  # fmt: skip
-            return run.execute()
+            started = time.perf_counter()
+            try:
+                return run.execute()
+            finally:
+                self.train_count += 1
+                self.total_train_time += time.perf_counter() - started
 
     def get_latest_training_loss(self) -> float:
         """The summed loss (float64, exact) of every prediction of the latest ``train`` call up
@@ -523,6 +860,9 @@ class Word2Vec(Predictions):
         blob, offsets = encode_words(self.vocab.words)
         arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts}
         arrays.update(zip(WEIGHT_NAMES, self._weights(), strict=True))
+        lockf = self._sampler_lockf()
+        if lockf.shape[0]:  # only when some vector is locked (files stay as they were)
+            arrays["vectors_lockf"] = lockf
         params = {name: getattr(self.params, name) for name in Params.names()}
         meta = {
             "kind": "w2v.Word2Vec",
@@ -585,6 +925,11 @@ class Word2Vec(Predictions):
         except (KeyError, TypeError, ValueError, W2VError) as exc:
             what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
             raise FormatError(f"{path}: invalid model header: {what}") from exc
+        if "vectors_lockf" in arrays:
+            try:
+                model.wv.vectors_lockf = np.array(arrays["vectors_lockf"])
+            except ParameterError as exc:
+                raise FormatError(f"{path}: invalid model: {exc}") from None
         model.loss_history = loss_history
         model.epochs_trained = epochs_trained
         model.corpus_count = int(meta.get("corpus_count", 0))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from w2v.errors import ParameterError
 from w2v.formats.native import NATIVE_MAGIC, NATIVE_VECTORS_KIND, load_native
+from w2v.formats.word2vec_format import save_word2vec_format
 
 if TYPE_CHECKING:
     from w2v.keyed_vectors import KeyedVectors
@@ -173,4 +174,6 @@ def save_vectors(kv: KeyedVectors, path: str | os.PathLike, fmt: str) -> None:
     if fmt == "native":
         kv.save(path)
     else:
-        kv.save_word2vec_format(path, binary=fmt == "binary")
+        # index order, as the vectors are (KeyedVectors.save_word2vec_format sorts by count,
+        # as gensim's does, which reorders a grown vocabulary)
+        save_word2vec_format(path, kv.index_to_key, kv.vectors, binary=fmt == "binary")
