@@ -10,6 +10,7 @@ import numpy as np
 
 from w2v.errors import ParameterError
 from w2v.kernels import KernelConfig, Weights
+from w2v.normalize import check_mode
 
 #: Full softmax costs vocabulary x dimensions per prediction; past this it is impractical.
 SOFTMAX_MAX_VOCAB = 50_000
@@ -47,6 +48,7 @@ class Params:
     seed: int = 1
     max_sentence_length: int = 10000
     unicode_errors: str = "replace"
+    normalize: str | None = None
     softmax_max_vocab: int = SOFTMAX_MAX_VOCAB
 
     @classmethod
@@ -90,6 +92,7 @@ class Params:
             )
         need(self.unicode_errors in ("replace", "strict", "ignore"), "unicode_errors",
              "'replace', 'strict' or 'ignore'")  # fmt: skip
+        check_mode(self.normalize)
 
     def kernel_config(self) -> KernelConfig:
         """The integer switches the kernels read."""

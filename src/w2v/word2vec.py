@@ -125,6 +125,12 @@ class Word2Vec(Predictions):
         Longer sentences are cut into consecutive pieces of this many words (not truncated).
     unicode_errors : {"replace", "strict", "ignore"}, default "replace"
         *w2v only.* Policy for bytes of the corpus that are not valid UTF-8.
+    normalize : {None, "split", "drop", "text8"}, default None
+        *w2v only.* None splits the corpus at whitespace only. A mode normalises raw text
+        first, in compiled code, for the vocabulary and every epoch alike: ``"split"``
+        lower-cases and makes each punctuation mark a token of its own, ``"drop"``
+        lower-cases and drops punctuation (both remove digits), ``"text8"`` is Mahoney's
+        text8 recipe (a-z only, digits spelled out). The rules: docs/cli.md, "Raw text".
     softmax_max_vocab : int, default 50000
         *w2v only.* A full softmax over more words is refused (with the memory it needs).
     callbacks : sequence of Callback
@@ -160,6 +166,7 @@ class Word2Vec(Predictions):
         seed: int = 1,
         max_sentence_length: int = 10000,
         unicode_errors: str = "replace",
+        normalize: str | None = None,
         softmax_max_vocab: int = SOFTMAX_MAX_VOCAB,
         callbacks: Sequence[Callback] = (),
     ) -> None:
@@ -173,7 +180,8 @@ class Word2Vec(Predictions):
             raise ParameterError("give the corpus once: corpus, corpus_file or sentences")
         self.callbacks = list(callbacks)
         self.vocab: Vocabulary | None = None
-        self._encoded: tuple | None = None  # (corpus identity, unicode_errors, EncodedCorpus)
+        # (corpus identity, (unicode_errors, normalize), EncodedCorpus)
+        self._encoded: tuple | None = None
         self.loss_history: list[float] = []
         self.epoch_history: list[Progress] = []
         self.epochs_trained = 0
@@ -237,7 +245,7 @@ class Word2Vec(Predictions):
                                  "epochs); a new vocabulary would re-initialise every weight. "
                                  "Pass update=True to grow it, or start a new model")  # fmt: skip
         p = self.params
-        source = Corpus(corpus, unicode_errors=p.unicode_errors)
+        source = Corpus(corpus, p.unicode_errors, p.normalize)
         t0 = time.perf_counter()
         # A file corpus is encoded in the counting pass, for the train() call that follows on
         # the same unchanged files: reading and hashing the text again cost as much as a
@@ -270,7 +278,8 @@ class Word2Vec(Predictions):
     def _cache_encoded(self, identity: tuple, encoded: EncodedCorpus) -> None:
         """Keep the corpus just counted, encoded, for the ``train`` call that follows."""
         self._drop_encoded()
-        self._encoded = (identity, self.params.unicode_errors, encoded)
+        p = self.params
+        self._encoded = (identity, (p.unicode_errors, p.normalize), encoded)
 
     def _drop_encoded(self) -> None:
         if self._encoded is not None:
@@ -283,10 +292,10 @@ class Word2Vec(Predictions):
         p = self.params
         cached, self._encoded = self._encoded, None
         if cached is not None:
-            identity, unicode_errors, encoded = cached
+            identity, reading, encoded = cached
             if (
                 identity == source.identity()
-                and unicode_errors == p.unicode_errors
+                and reading == (p.unicode_errors, p.normalize)
                 and encoded.max_sentence_length == p.max_sentence_length
                 and encoded.chunk_size == chunk_size
             ):
@@ -435,7 +444,7 @@ class Word2Vec(Predictions):
         )  # fmt: skip
         check_arguments(checkpoint, checkpoint_every, checkpoint_every_chunks)
         callbacks = [*self.callbacks, *callbacks]
-        source = Corpus(given[0], unicode_errors=p.unicode_errors)
+        source = Corpus(given[0], p.unicode_errors, p.normalize)
         chunk_size = self._chunk_size()
         encoded, sentences = self._encode(source, chunk_size)
         with encoded:
@@ -495,7 +504,7 @@ class Word2Vec(Predictions):
         model.epoch_history = [Progress(**h) for h in state.epoch_history]
         checkpoint = path if checkpoint is None else checkpoint
         check_arguments(checkpoint, checkpoint_every, checkpoint_every_chunks)
-        source = Corpus(corpus, unicode_errors=model.params.unicode_errors)
+        source = Corpus(corpus, model.params.unicode_errors, model.params.normalize)
         for warning in check_files(state.fingerprint, source, path):
             logger.warning("%s", warning)
         if state.complete:

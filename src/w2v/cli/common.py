@@ -69,6 +69,14 @@ def add_vector_input(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="from_format", choices=FORMATS, help="input format (detected)")
 
 
+def add_normalize_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--normalize MODE``, which ``train`` and ``phrases`` share so both see the same tokens."""
+    p.add_argument("--normalize", choices=("split", "drop", "text8"), default=None,
+                   help="normalise raw text first: lower-case, punctuation as tokens (split) "
+                   "or removed (drop), digits removed; or text8's a-z recipe (default: "
+                   "tokens as they are, split at whitespace)")  # fmt: skip
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)

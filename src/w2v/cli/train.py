@@ -14,6 +14,7 @@ from w2v.checkpoint import read_state
 from w2v.cli.common import (
     UsageError,
     add_command,
+    add_normalize_option,
     add_output_control,
     check_writable,
     default_workers,
@@ -80,6 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="subsampling threshold of frequent words (0: off)")  # fmt: skip
     g.add_argument("--unicode-errors", choices=("replace", "strict", "ignore"), default="replace",
                    help="what to do with invalid UTF-8")  # fmt: skip
+    add_normalize_option(g)
     g = p.add_argument_group("training")
     g.add_argument("--epochs", type=positive_int, default=5, help="passes over the corpus")
     g.add_argument("--alpha", type=float, default=0.025, help="initial learning rate")
@@ -156,6 +158,7 @@ def _train_params(args: argparse.Namespace) -> dict[str, Any]:
         "shrink_windows": 0 if args.no_shrink_windows else 1,
         "blocked": 0 if args.exact_pairs else 1, "workers": args.workers, "seed": args.seed,
         "max_sentence_length": args.max_sentence_length, "unicode_errors": args.unicode_errors,
+        "normalize": args.normalize,
     }  # fmt: skip
 
 
