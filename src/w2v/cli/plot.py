@@ -61,7 +61,7 @@ def run_plot(args: argparse.Namespace) -> int:
     if args.neighbors and not args.words:
         raise UsageError("--neighbors needs --words")
     check_writable(args.output, "image")
-    kv = load_vectors(args.vectors, args.from_format, args.limit)
+    kv = load_vectors(args.vectors, args.from_format, args.limit, args.no_header)
     missing = [w for w in args.words if w not in kv]
     if missing:
         logger.warning("not in the vocabulary, left out: %s", ", ".join(missing))

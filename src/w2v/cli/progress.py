@@ -8,6 +8,7 @@ import contextlib
 import importlib
 import logging
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,11 @@ COMPILE_SECONDS = 40
 @contextlib.contextmanager
 def terminal_logging(quiet: bool = False, debug: bool = False) -> Iterator[None]:
     """Send the ``w2v`` loggers' records to stderr as ``w2v: message`` lines, for the CLI (the
-    library itself stays silent unless asked); a progress bar stays intact below them."""
+    library itself stays silent unless asked); a progress bar stays intact below them.
+
+    Python warnings (``warnings.warn``, e.g. a vector file's duplicate words) become one line
+    ``w2v: warning: message`` each, without the source file and line Python would show.
+    """
     log = logging.getLogger("w2v")
     saved = log.handlers[:], log.level, log.propagate
     handler = logging.StreamHandler(sys.stderr)
@@ -38,11 +43,18 @@ def terminal_logging(quiet: bool = False, debug: bool = False) -> Iterator[None]
     log.handlers = [handler]
     log.setLevel(logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO)
     log.propagate = False
+    shown = warnings.showwarning
+
+    def one_line(message, category, filename, lineno, file=None, line=None) -> None:
+        log.warning("warning: %s", " ".join(str(message).split()))
+
+    warnings.showwarning = one_line
     try:
         with logging_redirect_tqdm(loggers=[log]):
             yield
     finally:
         log.handlers, log.level, log.propagate = saved
+        warnings.showwarning = shown
 
 
 @dataclass
@@ -64,8 +76,8 @@ class ProgressBar:
                 outer.bar = tqdm(
                     total=100.0, desc=outer.desc, file=sys.stderr, dynamic_ncols=True,
                     disable=None if outer.enabled else True, leave=False,
-                    bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}"
-                    " {postfix}",
+                    # tqdm puts ", " before a postfix itself
+                    bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}{postfix}",
                 )  # fmt: skip
 
             def on_progress(self, model, progress: Progress) -> None:

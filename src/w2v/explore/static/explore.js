@@ -29,9 +29,32 @@
       /* not JSON: reported below */
     }
     if (!response.ok || body === null) {
-      throw new Error((body && body.error) || `the server answered ${response.status}`);
+      const error = new Error((body && body.error) || `the server answered ${response.status}`);
+      error.body = body;
+      throw error;
     }
     return body;
+  }
+
+  // An unknown word's message, with its close forms (the API's "suggestions") as links.
+  function showUnknown(id, err, word) {
+    const close = (err.body && err.body.suggestions && err.body.suggestions[word]) || [];
+    if (!close.length) {
+      status(id, err.message, true);
+      return;
+    }
+    status(id, `“${word}” is not in the vocabulary. Did you mean `, true);
+    close.forEach((other, i) => {
+      const link = document.createElement("a");
+      link.textContent = other;
+      link.href = "#word=" + encodeURIComponent(other);
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        lookup(other);
+      });
+      $(id).append(i ? ", " : "", link);
+    });
+    $(id).append("?");
   }
 
   function status(id, message, isError = false) {
@@ -189,7 +212,7 @@
       status("lookup-status", `Nearest neighbours of “${word}” by cosine similarity`);
     } catch (err) {
       $("neighbours").hidden = true;
-      status("lookup-status", err.message, true);
+      showUnknown("lookup-status", err, word);
       return;
     }
     if (!$("context-word").value) $("context-word").value = word;
