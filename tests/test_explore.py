@@ -198,6 +198,21 @@ def test_unknown_word_is_a_404_naming_it(client):
     assert response.json()["words"] == ["kingg"]
 
 
+def test_the_page_starts_on_a_word_worth_mapping(client, explorer):
+    assert ok(client.get("/api/info"))["start_word"] == "king"
+    # without any of the usual words: a content word past the most frequent (stopwords)
+    words = [
+        f"st{chr(97 + i // 676)}{chr(97 + i // 26 % 26)}{chr(97 + i % 26)}" for i in range(1100)
+    ]
+    rng = np.random.default_rng(0)
+    kv = KeyedVectors(words, rng.standard_normal((len(words), 4)).astype(np.float32))
+    assert Explorer(kv).start_word() == words[100]
+    small = KeyedVectors(words[:150], kv.vectors[:150])  # a small vocabulary skips a tenth
+    assert Explorer(small).start_word() == words[15]
+    digits = KeyedVectors(["1", "2", "3"], np.eye(3, dtype=np.float32))
+    assert Explorer(digits).start_word() is None
+
+
 def test_unknown_word_suggests_the_close_forms(client):
     # case first (the vocabulary has both "paris" and "Paris"), then one edit away
     body = client.get("/api/neighbours", params={"word": "PARIS"}).json()

@@ -252,6 +252,10 @@ class Vocabulary:
     counting_ids : numpy.ndarray or None
         After :meth:`build` with an ``ids_sink``: the id here of each id given to the sink
         (-1 for a word left out); None otherwise, or when pruning renumbered the words.
+    min_count : int or None
+        After a count (:meth:`build`, :meth:`from_table`): the minimum count the words kept
+        had to reach, the ``min_count`` asked for or, when ``max_final_vocab`` raised it, the
+        raised one (gensim's ``effective_min_count``); None otherwise.
     """
 
     def __init__(self, words: list[str], counts: np.ndarray, total_tokens: int | None = None):
@@ -273,6 +277,7 @@ class Vocabulary:
             )
         self._table: WordTable | None = None
         self.counting_ids: np.ndarray | None = None
+        self.min_count: int | None = None
 
     def check_trainable(self, source: object, min_count: int) -> None:
         """Refuse a vocabulary counted from ``source`` that has nothing to train: an empty
@@ -378,7 +383,9 @@ class Vocabulary:
         kept = np.flatnonzero(counts >= min_count)
         order = kept[np.argsort(-counts[kept], kind="stable")]
         words = [table.word(int(i)).decode("utf-8") for i in order]
-        return cls(words, counts[order].copy(), total_tokens), order
+        vocab = cls(words, counts[order].copy(), total_tokens)
+        vocab.min_count = int(min_count)
+        return vocab, order
 
     def grow(
         self, new: Vocabulary, min_count: int = 5, max_final_vocab: int | None = None

@@ -48,6 +48,14 @@ logger = logging.getLogger(__name__)
 CorpusLike = str | os.PathLike | Iterable[Sequence[str]] | Corpus
 
 
+def _count_field(meta: dict[str, Any], name: str, default: int | None = None) -> int:
+    """``meta[name]``, which must be an integer >= 0 (KeyError if absent without a default)."""
+    value = meta[name] if default is None else meta.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return value
+
+
 def _param(name: str) -> property:
     """A read-only attribute that reads ``params.<name>`` (gensim keeps them on the model)."""
     return property(lambda self: getattr(self.params, name), doc=f"``params.{name}``.")
@@ -577,9 +585,17 @@ class Word2Vec(Predictions):
             if not isinstance(params, dict):
                 raise TypeError("'params' is not an object")
             model = cls(**params)
-            total_tokens = int(meta["total_tokens"])
-            loss_history = [float(x) for x in meta["loss_history"]]
-            epochs_trained = int(meta["epochs_trained"])
+            total_tokens = _count_field(meta, "total_tokens")
+            loss_history = meta["loss_history"]
+            if not isinstance(loss_history, list) or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in loss_history
+            ):
+                raise ValueError("loss_history must be a list of numbers")
+            loss_history = [float(x) for x in loss_history]
+            epochs_trained = _count_field(meta, "epochs_trained")
+            # added with gensim's attributes: absent from older files
+            corpus_count = _count_field(meta, "corpus_count", 0)
+            corpus_total_words = _count_field(meta, "corpus_total_words", 0)
             words = decode_words(arrays["words_blob"], arrays["words_offsets"])
             vocab = Vocabulary(words, np.asarray(arrays["counts"]), total_tokens)
             # compare with the stored arrays before anything is allocated from the header
@@ -596,6 +612,6 @@ class Word2Vec(Predictions):
             raise FormatError(f"{path}: invalid model header: {what}") from exc
         model.loss_history = loss_history
         model.epochs_trained = epochs_trained
-        model.corpus_count = int(meta.get("corpus_count", 0))
-        model.corpus_total_words = int(meta.get("corpus_total_words", 0))
+        model.corpus_count = corpus_count
+        model.corpus_total_words = corpus_total_words
         return model

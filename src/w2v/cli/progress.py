@@ -49,8 +49,10 @@ def terminal_logging(quiet: bool = False, debug: bool = False) -> Iterator[None]
         log.warning("warning: %s", " ".join(str(message).split()))
 
     warnings.showwarning = one_line
+    notice = _CompileNotice()
+    _CompileNotice.said = False  # once per command
     try:
-        with logging_redirect_tqdm(loggers=[log]):
+        with logging_redirect_tqdm(loggers=[log]), _listening(notice):
             yield
     finally:
         log.handlers, log.level, log.propagate = saved
@@ -128,7 +130,55 @@ def announce_compilation(modules: tuple[str, ...] = TRAINING_MODULES) -> bool:
             "compiling the training kernels (one time, ~%d s; later runs reuse them)...",
             COMPILE_SECONDS,
         )
+        _CompileNotice.said = True  # the run's first compilation is now explained
     return bool(cold)
+
+
+class _CompileNotice:
+    """numba's compile events (fired only when machine code is built, not when it is loaded
+    from the cache): the first one for a w2v function gets one line saying what the pause is,
+    for every command (a first conversion, a first ``--max-final-vocab`` count, ...)."""
+
+    said = False
+
+    def on_start(self, event: Any) -> None:
+        if _CompileNotice.said:
+            return
+        dispatcher = event.data.get("dispatcher") if isinstance(event.data, dict) else None
+        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
+        if module == "w2v" or module.startswith("w2v."):
+            _CompileNotice.said = True
+            logger.info(
+                "compiling %s's machine code for its first use here (one time, seconds to a "
+                "minute; later runs reuse it)...",
+                module,
+            )
+
+    def on_end(self, event: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _listening(notice: _CompileNotice) -> Iterator[None]:
+    try:
+        from numba.core import event
+
+        class _Listener(event.Listener):
+            def on_start(self, ev: Any) -> None:
+                notice.on_start(ev)
+
+            def on_end(self, ev: Any) -> None:
+                notice.on_end(ev)
+
+        listener = _Listener()
+        event.register("numba:compile", listener)
+    except Exception:  # another numba: no notice rather than a failure
+        yield
+        return
+    try:
+        yield
+    finally:
+        event.unregister("numba:compile", listener)
 
 
 def _compiled(module_name: str) -> bool:

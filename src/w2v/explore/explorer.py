@@ -44,6 +44,8 @@ _MODEL_KIND = "w2v.Word2Vec"
 _LAYERS = ("softmax", "hs", "negative")
 _METHODS = ("3cosadd", "3cosmul")
 _PROJECTIONS = ("pca", "tsne")
+#: Words the page maps first when the vocabulary has them (see Explorer.start_word).
+_START_WORDS = ("king", "paris", "music", "science", "water")
 
 
 @dataclass(frozen=True)
@@ -330,9 +332,24 @@ class Explorer:
             "vector_size": self.kv.vector_size,
             "has_counts": self.kv.counts is not None,
             "tsne": tsne_available(),
+            "start_word": self.start_word(),
             "limits": dataclasses.asdict(self.limits),
             "model": model,
         }
+
+    def start_word(self) -> str | None:
+        """The word whose neighbourhood the page maps first: one of a few words whose
+        neighbours read well in English vectors, else the most frequent alphabetic word of
+        four letters or more past the 100 most frequent (which are stopwords in any
+        language); None when there is none (the page then maps the most frequent words)."""
+        for word in _START_WORDS:
+            if word in self.kv:
+                return word
+        words = self.kv.index_to_key
+        return next(
+            (w for w in words[min(100, len(words) // 10) :] if len(w) >= 4 and w.isalpha()),
+            None,
+        )
 
     def complete(self, prefix: str, limit: int = 10) -> dict[str, Any]:
         """The most frequent words starting with `prefix` (case-insensitive), exact match first.

@@ -203,6 +203,7 @@
     if (!word) return;
     closeSuggestions();
     $("word").value = word;
+    const previous = state.word;
     state.word = word;
     history.replaceState(null, "", "#word=" + encodeURIComponent(word));
     status("lookup-status", "looking up…");
@@ -213,6 +214,11 @@
     } catch (err) {
       $("neighbours").hidden = true;
       showUnknown("lookup-status", err, word);
+      state.word = previous;
+      // The map says why it does not show the word (and is not left blank).
+      if (!$("map").dataset.points) await drawStartMap();
+      const shown = $("map").dataset.points ? " " + $("map-caption").textContent : "";
+      status("map-caption", `No map of “${word}”: it is not in the vocabulary (see above).${shown}`, true);
       return;
     }
     if (!$("context-word").value) $("context-word").value = word;
@@ -307,6 +313,18 @@
         : `${name} of the ${count} most frequent words`,
     );
     renderMap(answer.points, mode === "word");
+  }
+
+  // The first map: the neighbourhood of a word worth looking at (the server's start_word),
+  // not the most frequent words, which are stopwords.
+  async function drawStartMap() {
+    if (state.info.start_word) {
+      state.word = state.info.start_word;
+      $("map-mode").value = "word";
+    } else {
+      $("map-mode").value = "top";
+    }
+    await drawMap();
   }
 
   function renderMap(points, neighbourhood) {
@@ -587,8 +605,7 @@
     if (match) {
       await lookup(decodeURIComponent(match[1]));
     } else {
-      $("map-mode").value = "top";
-      await drawMap();
+      await drawStartMap();
     }
     document.body.dataset.ready = "1";
   }
