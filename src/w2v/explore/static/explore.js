@@ -217,8 +217,8 @@
       state.word = previous;
       // The map says why it does not show the word (and is not left blank).
       if (!$("map").dataset.points) await drawStartMap();
-      const shown = $("map").dataset.points ? " " + $("map-caption").textContent : "";
-      status("map-caption", `No map of “${word}”: it is not in the vocabulary (see above).${shown}`, true);
+      const shown = $("map").dataset.points ? ` Shown instead: ${$("map-caption").textContent}` : "";
+      status("map-caption", `No map of “${word}”: it is not in the vocabulary.${shown}`, true);
       return;
     }
     if (!$("context-word").value) $("context-word").value = word;
