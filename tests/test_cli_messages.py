@@ -182,3 +182,13 @@ def test_ctrl_c_while_counting_lists_the_vocabulary_not_written(tmp_path, capsys
     assert proc.stderr.splitlines()[-1] == (
         f"w2v: interrupted (counting the vocabulary); not written: {vocab}, {out}"
     )
+
+
+def test_progress_bar_has_no_stray_space_before_its_postfix():
+    from tqdm import tqdm
+
+    from w2v.cli.progress import BAR_FORMAT
+
+    line = tqdm.format_meter(50, 100, 2.0, ncols=100, prefix="training", bar_format=BAR_FORMAT,
+                             postfix="epoch 1/2, 1.20M words/s")  # fmt: skip
+    assert "00:02<00:02, epoch 1/2, 1.20M words/s" in line, line

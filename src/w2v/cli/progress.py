@@ -28,6 +28,10 @@ TRAINING_MODULES = ("w2v.tokenizer", "w2v.vocabulary", "w2v.corpus", "w2v.sample
 COMPILE_SECONDS = 40
 
 
+#: The training bar's layout (tqdm puts ", " before a postfix itself).
+BAR_FORMAT = "{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}{postfix}"
+
+
 @contextlib.contextmanager
 def terminal_logging(quiet: bool = False, debug: bool = False) -> Iterator[None]:
     """Send the ``w2v`` loggers' records to stderr as ``w2v: message`` lines, for the CLI (the
@@ -78,8 +82,7 @@ class ProgressBar:
                 outer.bar = tqdm(
                     total=100.0, desc=outer.desc, file=sys.stderr, dynamic_ncols=True,
                     disable=None if outer.enabled else True, leave=False,
-                    # tqdm puts ", " before a postfix itself
-                    bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}{postfix}",
+                    bar_format=BAR_FORMAT,
                 )  # fmt: skip
 
             def on_progress(self, model, progress: Progress) -> None:
