@@ -77,8 +77,7 @@ class UnknownWords(W2VError):
         self.suggestions = {w: list((suggestions or {}).get(w, [])) for w in self.words}
         names = ", ".join(repr(w) for w in self.words)
         noun = "word" if len(self.words) == 1 else "words"
-        close = sorted({c for w in self.words for c in self.suggestions[w]},
-                       key=[c for w in self.words for c in self.suggestions[w]].index)  # fmt: skip
+        close = list(dict.fromkeys(c for w in self.words for c in self.suggestions[w]))
         super().__init__(f"{noun} {names} not in the vocabulary{where}{did_you_mean(close)}")
 
 
