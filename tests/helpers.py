@@ -38,6 +38,7 @@ from w2v.formats import (
     save_native,
     save_word2vec_format,
 )
+from w2v.params import Params
 from w2v.vocabulary import Vocabulary
 from w2v.word2vec import Word2Vec
 
@@ -279,9 +280,14 @@ JUNK_DTYPES = [
 ]  # fmt: skip
 JUNK_VALUES = [
     None, True, -1, 0, 1, 63, 64, 2**63, 2**64 + 1, 10**12, -(2**70), 1.5, "3", "x", [], {},
-    [10**12, 300], [-1], [2**62, 2**62], [1.5], [True], [[1]], float("nan"),
+    [10**12, 300], [-1], [2**62, 2**62], [1.5], [True], [[1]], float("nan"), float("inf"),
+    -float("inf"), 1e308, "split", "replace",
 ]  # fmt: skip
-PARAM_KEYS = ["vector_size", "negative", "hs", "window", "seed", "softmax", "workers", "bogus"]
+#: Every model parameter (new ones included as they are added) and one that does not exist.
+PARAM_KEYS = [*Params.names(), "bogus"]
+#: Every field of a saved model's metadata besides ``params``.
+MODEL_META_KEYS = ["kind", "total_tokens", "loss_history", "epochs_trained", "corpus_count",
+                   "corpus_total_words"]  # fmt: skip
 
 
 def _forge_header(data: bytes, rnd: random.Random) -> bytes:
@@ -332,9 +338,9 @@ def _forge_json(data: bytes, rnd: random.Random) -> bytes:
         if isinstance(params, dict) and rnd.random() < 0.7:
             params[rnd.choice(PARAM_KEYS)] = rnd.choice(JUNK_VALUES + [10**9, 3, 0])
         elif meta:
-            key = rnd.choice(list(meta))
+            key = rnd.choice(sorted(set(meta) | set(MODEL_META_KEYS)))
             if rnd.random() < 0.5:
-                del meta[key]
+                meta.pop(key, None)
             else:
                 meta[key] = rnd.choice(JUNK_VALUES)
     elif pick == 6:

@@ -198,6 +198,35 @@ def test_unknown_word_is_a_404_naming_it(client):
     assert response.json()["words"] == ["kingg"]
 
 
+def test_the_page_starts_on_a_word_worth_mapping(client, explorer):
+    assert ok(client.get("/api/info"))["start_word"] == "king"
+    # without any of the usual words: a content word past the most frequent (stopwords)
+    words = [
+        f"st{chr(97 + i // 676)}{chr(97 + i // 26 % 26)}{chr(97 + i % 26)}" for i in range(1100)
+    ]
+    rng = np.random.default_rng(0)
+    kv = KeyedVectors(words, rng.standard_normal((len(words), 4)).astype(np.float32))
+    assert Explorer(kv).start_word() == words[100]
+    small = KeyedVectors(words[:150], kv.vectors[:150])  # a small vocabulary skips a tenth
+    assert Explorer(small).start_word() == words[15]
+    digits = KeyedVectors(["1", "2", "3"], np.eye(3, dtype=np.float32))
+    assert Explorer(digits).start_word() is None
+
+
+def test_unknown_word_suggests_the_close_forms(client):
+    # case first (the vocabulary has both "paris" and "Paris"), then one edit away
+    body = client.get("/api/neighbours", params={"word": "PARIS"}).json()
+    assert body["suggestions"] == {"PARIS": ["paris", "Paris"]}
+    assert body["error"] == "word 'PARIS' not in the vocabulary (did you mean paris, Paris?)"
+    body = client.get("/api/neighbours", params={"word": "King"}).json()
+    assert body["suggestions"]["King"][0] == "king"
+    body = client.get("/api/analogy", params={"a": "mann", "b": "king", "c": "womn"}).json()
+    assert body["words"] == ["mann", "womn"]
+    assert body["suggestions"] == {"mann": ["man"], "womn": ["woman"]}
+    body = client.get("/api/neighbours", params={"word": "xyzzy"}).json()
+    assert body["suggestions"] == {"xyzzy": []} and "did you mean" not in body["error"]
+
+
 @pytest.mark.parametrize(
     ("params", "needle"),
     [
@@ -477,7 +506,15 @@ def test_host_check_blocks_dns_rebinding(explorer):
     local = TestClient(app, base_url="http://127.0.0.1:8000")
     assert local.get("/api/info").status_code == 200
     other = TestClient(app, base_url="http://attacker.example:8000")
-    assert other.get("/api/info").status_code == 400
+    refused = other.get("/api/info")
+    assert refused.status_code == 400  # JSON, as every other error
+    assert refused.headers["content-type"] == "application/json"
+    assert refused.json() == {
+        "error": "Host header 'attacker.example:8000' refused: this server answers only as "
+        "127.0.0.1, localhost (a DNS-rebinding guard)"
+    }
+    assert refused.headers["x-content-type-options"] == "nosniff"
+    assert other.get("/").status_code == 400
 
 
 _GET = [

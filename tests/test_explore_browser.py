@@ -211,3 +211,21 @@ def test_map_zoom_and_pan_move_the_points(browser, url):
     wait_for(d, lambda d: float(point.get_attribute("cx")) != after[0], "the zoom")
     visible = d.find_elements(By.CSS_SELECTOR, "#map text.label:not(.hidden-label)")
     assert visible  # labels are placed again after the zoom
+
+
+def test_unknown_word_offers_its_close_forms_and_the_map_says_why(browser, url, model):
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get("about:blank")
+    d.get(url + "#word=King")
+    wait_for(d, lambda d: d.execute_script("return document.body.dataset.ready"), "the page")
+    status = d.find_element(By.ID, "lookup-status")
+    assert status.text.startswith("“King” is not in the vocabulary. Did you mean king")
+    caption = d.find_element(By.ID, "map-caption").text
+    assert caption.startswith("No map of “King”: it is not in the vocabulary. Shown instead:")
+    assert d.find_elements(By.CSS_SELECTOR, "#map circle.point")  # not left blank
+    status.find_element(By.LINK_TEXT, "king").click()  # a suggestion looks the word up
+    want = [w for w, _ in model.wv.most_similar("king", topn=15)]
+    wait_for(d, lambda d: neighbour_words(d) == want, "the neighbours of 'king'")
+    assert d.current_url.endswith("#word=king")

@@ -30,7 +30,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import w2v.formats.word2vec_format as formats
-from helpers import READERS, SLOW_SECONDS, generate, make_seeds, run_one
+from helpers import (
+    JUNK_VALUES,
+    MODEL_META_KEYS,
+    PARAM_KEYS,
+    READERS,
+    SLOW_SECONDS,
+    generate,
+    make_seeds,
+    run_one,
+)
 from w2v.errors import FormatError
 from w2v.formats import (
     NATIVE_MAGIC,
@@ -99,6 +108,47 @@ def _model_with_meta(seeds, tmp_path: Path, change: Callable[[dict], object]) ->
 def test_model_header_missing_keys(seeds, tmp_path):
     path = _model_with_meta(seeds, tmp_path, lambda meta: meta.pop("total_tokens"))
     with pytest.raises(FormatError):
+        Word2Vec.load(path)
+
+
+@pytest.mark.parametrize("field", [*MODEL_META_KEYS, *(f"params.{k}" for k in PARAM_KEYS)])
+def test_model_header_every_field_edited(seeds, workdir, field):
+    """Each field of a saved model's header, set to every junk value or removed: the model
+    loads, or Word2Vec.load raises FormatError (run_one fails on anything else)."""
+    arrays, meta = load_native_bytes(seeds["model"][0], workdir)
+    for value in [*JUNK_VALUES, "remove"]:
+        edited = json.loads(json.dumps(meta))
+        target, key = (edited["params"], field[7:]) if field.startswith("params.") else (
+            edited, field)  # fmt: skip
+        if value == "remove":
+            target.pop(key, None)
+        else:
+            target[key] = value
+        path = Path(workdir) / "edited.w2v"
+        save_native(path, arrays, edited)
+        outcome, _ = run_one("model", path.read_bytes(), workdir)
+        assert outcome in ("ok", "FormatError"), (field, value, outcome)
+
+
+def load_native_bytes(data: bytes, workdir: str) -> tuple[dict, dict]:
+    path = Path(workdir) / "seed.w2v"
+    path.write_bytes(data)
+    arrays, meta = load_native(path, mmap=False)
+    return {k: np.array(v) for k, v in arrays.items()}, meta
+
+
+def test_model_header_infinite_count_is_a_format_error(seeds, tmp_path):
+    # Was: OverflowError (cannot convert float infinity to integer) from Word2Vec.load.
+    path = tmp_path / "m.w2v"
+    path.write_bytes(seeds["model"][0])
+    arrays, meta = load_native(path, mmap=False)
+    arrays = {k: np.array(v) for k, v in arrays.items()}
+    meta["corpus_total_words"] = 12345
+    save_native(path, arrays, meta)
+    data = path.read_bytes()
+    assert data.count(b"12345") == 1
+    path.write_bytes(data.replace(b"12345", b"1e309"))  # same length: offsets unchanged
+    with pytest.raises(FormatError, match="corpus_total_words must be an integer >= 0, got inf"):
         Word2Vec.load(path)
 
 

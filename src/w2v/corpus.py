@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit
 
 from w2v.errors import CorpusError, ParameterError
+from w2v.normalize import check_mode, normalize_block
 from w2v.tokenizer import count_space_split, first_invalid_utf8, last_cut, next_token
 from w2v.vocabulary import LINE_END, Vocabulary, WordTable, find_slot, fnv1a
 
@@ -93,6 +94,11 @@ class Corpus:
         file and byte offset (of the decompressed text), or drop them. Replacing or dropping
         logs one warning per reading of the corpus with the number of invalid sequences and
         where the first one is.
+    normalize : {None, "split", "drop", "text8"}
+        None (default) reads the tokens as they are. Otherwise raw text is normalised before
+        it is split into tokens: lower-cased, punctuation split off as tokens of its own
+        (``"split"``) or dropped (``"drop"``), or the text8 recipe (``"text8"``);
+        :mod:`w2v.normalize` gives the exact rules.
 
     Notes
     -----
@@ -101,10 +107,16 @@ class Corpus:
     can hold a character the word2vec formats cannot store; see :mod:`w2v.tokenizer`.
     """
 
-    def __init__(self, source: str | os.PathLike | Iterable, unicode_errors: str = "replace"):
+    def __init__(
+        self,
+        source: str | os.PathLike | Iterable,
+        unicode_errors: str = "replace",
+        normalize: str | None = None,
+    ):
         if unicode_errors not in UNICODE_ERRORS:
             raise ParameterError(f"unicode_errors must be one of {UNICODE_ERRORS}")
         self.unicode_errors = unicode_errors
+        self.normalize = check_mode(normalize)
         self._warned = False
         #: Non-empty lines (sentences) of the last complete reading, None before one.
         self.sentence_count: int | None = None
@@ -152,13 +164,18 @@ class Corpus:
         invalid = InvalidText()
         lines = _LineCounter()
         if self.sentences is not None:
-            yield from map(lines, self._sentence_blocks(invalid))
+            yield from map(lines, self._normalized(self._sentence_blocks(invalid)))
         for path in self.files:
-            yield from map(lines, self._file_blocks(path, invalid))
+            yield from map(lines, self._normalized(self._file_blocks(path, invalid)))
         self.sentence_count = lines.count
         if invalid.count and not self._warned:
             self._warned = True  # the same corpus read again would repeat the same news
             invalid.warn(self.unicode_errors)
+
+    def _normalized(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        if self.normalize is None:
+            return blocks
+        return (normalize_block(block, self.normalize) for block in blocks)
 
     def _file_blocks(self, path: Path, invalid: InvalidText) -> Iterator[np.ndarray]:
         before = _identity(path)

@@ -135,7 +135,7 @@ def update_model(model: Word2Vec, corpus: Any, trim_rule: TrimRule | None = None
         raise TrainingError("build_vocab(update=True) needs a vocabulary: call it without "
                             "update=True first")  # fmt: skip
     p = model.params
-    source = Corpus(corpus, unicode_errors=p.unicode_errors)
+    source = Corpus(corpus, p.unicode_errors, p.normalize)
     t0 = time.perf_counter()
     identity = source.identity()
     spool = IdSpool() if identity is not None else None

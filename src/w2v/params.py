@@ -10,6 +10,7 @@ import numpy as np
 
 from w2v.errors import ParameterError
 from w2v.kernels import KernelConfig, Weights
+from w2v.normalize import check_mode
 
 #: Full softmax costs vocabulary x dimensions per prediction; past this it is impractical.
 SOFTMAX_MAX_VOCAB = 50_000
@@ -47,6 +48,7 @@ class Params:
     seed: int = 1
     max_sentence_length: int = 10000
     unicode_errors: str = "replace"
+    normalize: str | None = None
     softmax_max_vocab: int = SOFTMAX_MAX_VOCAB
     sorted_vocab: int = 1
     null_word: int = 0
@@ -106,6 +108,7 @@ class Params:
                 "concatenated contexts (Doc2Vec's dm_concat), which word2vec does not use, and "
                 "a w2v word cannot hold a control character"
             )
+        check_mode(self.normalize)
 
     def kernel_config(self) -> KernelConfig:
         """The integer switches the kernels read."""

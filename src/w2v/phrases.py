@@ -36,6 +36,7 @@ from numba import njit
 from w2v.atomic import atomic_write
 from w2v.corpus import Corpus
 from w2v.errors import ParameterError
+from w2v.normalize import check_mode, normalize_block
 from w2v.tokenizer import count_tokens, last_cut, next_token
 from w2v.vocabulary import WordTable, find_slot, fnv1a, insert_word
 
@@ -445,6 +446,11 @@ class Phrases:
         forgotten beyond it. About 32 bytes per entry at most.
     unicode_errors : {"replace", "strict", "ignore"}
         Policy for invalid UTF-8 in the corpus.
+    normalize : {None, "split", "drop", "text8"}
+        Normalise raw text first, exactly as :class:`w2v.Word2Vec`'s parameter of this name
+        does, so that phrases are learned on the tokens training will see (the delimiter
+        ``_`` is a word character in ``"split"`` and ``"drop"``: the phrases survive a
+        second normalisation). :meth:`transform` normalises its tokens too.
 
     Examples
     --------
@@ -466,6 +472,7 @@ class Phrases:
         delimiter: str = "_",
         max_vocab_size: int | None = 20_000_000,
         unicode_errors: str = "replace",
+        normalize: str | None = None,
     ) -> None:
         thresholds = [threshold] if isinstance(threshold, (int, float)) else list(threshold)
         if not isinstance(min_count, int) or min_count < 1:
@@ -489,11 +496,15 @@ class Phrases:
         self.delimiter = delimiter
         self.max_vocab_size = max_vocab_size
         self.unicode_errors = unicode_errors
+        self.normalize = check_mode(normalize)
         self._delim = np.frombuffer(delimiter.encode("utf-8"), dtype=np.uint8).copy()
         self.stages: list[_Stage] = []
         self.corpus: Corpus | None = None
         if corpus is not None:
             self.fit(corpus)
+
+    def _corpus(self, corpus: str | os.PathLike | Iterable | Corpus) -> Corpus:
+        return Corpus(corpus, self.unicode_errors, self.normalize)
 
     def threshold_of(self, pass_index: int) -> float:
         """Threshold used by pass ``pass_index`` (0-based)."""
@@ -501,7 +512,7 @@ class Phrases:
 
     def fit(self, corpus: str | os.PathLike | Iterable[Sequence[str]] | Corpus) -> Phrases:
         """Learn ``passes`` stages of phrases from ``corpus`` (one streaming read per pass)."""
-        self.corpus = Corpus(corpus, unicode_errors=self.unicode_errors)
+        self.corpus = Corpus(corpus, self.unicode_errors, self.normalize)
         self.stages = []
         for k in range(self.passes):
             t0 = time.perf_counter()
@@ -534,7 +545,7 @@ class Phrases:
         """Yield the rewritten text of ``corpus`` (default: the one fitted on) as uint8 blocks
         of UTF-8: tokens separated by one space, one line per input line."""
         self._check_fitted()
-        source = self.corpus if corpus is None else Corpus(corpus, self.unicode_errors)
+        source = self.corpus if corpus is None else self._corpus(corpus)
         return self._blocks(source)
 
     def transform(self, sentence: Sequence[str]) -> list[str]:
@@ -542,8 +553,10 @@ class Phrases:
         self._check_fitted()
         if isinstance(sentence, str):
             raise ParameterError("transform() takes a list of tokens; split the text first")
-        data = (" ".join(sentence) + "\n").encode("utf-8")
-        out = b"".join(b.tobytes() for b in self._blocks_of(np.frombuffer(data, np.uint8)))
+        data = np.frombuffer((" ".join(sentence) + "\n").encode("utf-8"), np.uint8)
+        if self.normalize is not None:
+            data = normalize_block(data, self.normalize)
+        out = b"".join(b.tobytes() for b in self._blocks_of(data))
         return out.decode("utf-8").split()
 
     __getitem__ = transform  # gensim's phrases[sentence]
@@ -559,7 +572,7 @@ class Phrases:
     ) -> PhrasedCorpus:
         """A restartable iterable of the rewritten sentences, to give to :class:`Word2Vec`."""
         self._check_fitted()
-        return PhrasedCorpus(self, self.corpus if corpus is None else Corpus(corpus))
+        return PhrasedCorpus(self, self.corpus if corpus is None else self._corpus(corpus))
 
     def save_corpus(
         self,

@@ -1,12 +1,13 @@
 """2-D maps of word vectors (PCA or t-SNE) and training-loss curves, drawn with matplotlib.
 
-matplotlib and scikit-learn (for t-SNE) are optional dependencies (``pip install w2v[plot]``),
-imported only when needed. Figures use the non-interactive Agg canvas (no display needed) and
-are written atomically.
+matplotlib, adjustText (label placement) and scikit-learn (for t-SNE) are optional
+dependencies (``pip install w2v[plot]``), imported only when needed. Figures use the
+non-interactive Agg canvas (no display needed) and are written atomically.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ import numpy as np
 from w2v.atomic import atomic_write
 from w2v.errors import ParameterError
 
-__all__ = ["pca_2d", "plot_loss", "plot_words", "tsne_2d"]
+__all__ = ["check_can_plot", "pca_2d", "plot_loss", "plot_words", "tsne_2d"]
 
 DPI = 100
 
@@ -98,6 +99,39 @@ def tsne_2d(
         return tsne.fit_transform(x).astype(np.float64)
 
 
+def check_can_plot(path: str | os.PathLike, tsne: bool = False) -> None:
+    """Fail at once, before any vectors are read, if the picture could not be written:
+    matplotlib (or, for t-SNE, scikit-learn) missing, or a file suffix matplotlib cannot
+    write.
+
+    Raises
+    ------
+    ImportError
+        A missing optional dependency (the message says how to install it).
+    ParameterError
+        An image format matplotlib does not write (the message lists those it does).
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    except ImportError:
+        raise ImportError("drawing needs matplotlib: pip install 'w2v[plot]'") from None
+    if importlib.util.find_spec("adjustText") is None:
+        raise ImportError("placing labels needs adjustText: pip install 'w2v[plot]'")
+    if tsne and importlib.util.find_spec("sklearn") is None:
+        raise ImportError("t-SNE needs scikit-learn: pip install 'w2v[plot]' (or --method pca)")
+    fmt = _image_format(path)
+    known = FigureCanvasAgg.get_supported_filetypes()
+    if fmt not in known:
+        raise ParameterError(
+            f"{path}: cannot write a .{fmt} image; give a file name ending in one of "
+            f"{', '.join('.' + k for k in sorted(known))}"
+        )
+
+
+def _image_format(path: str | os.PathLike) -> str:
+    return os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or "png"
+
+
 def _parse_size(size: tuple[int, int]) -> tuple[int, int]:
     w, h = int(size[0]), int(size[1])
     if not (100 <= w <= 10000 and 100 <= h <= 10000):
@@ -118,7 +152,7 @@ def _figure(size: tuple[int, int]):
 
 def _save(fig, path: str | os.PathLike) -> None:
     """Render to memory (format from the suffix), then write atomically."""
-    fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or "png"
+    fmt = _image_format(path)
     buf = io.BytesIO()
     try:
         fig.savefig(buf, format=fmt, dpi=DPI)
@@ -166,21 +200,30 @@ def plot_words(
         cmap = _cmap()
         colors = [cmap(g % 10) for g in groups]
     ax.scatter(coords[:, 0], coords[:, 1], s=18, c=colors or "tab:blue", alpha=0.8)
-    span = np.ptp(coords, axis=0)
-    span[span == 0] = 1.0
-    dx, dy = span * 0.008
-    for (x, y), word in zip(coords, words, strict=True):
-        ax.annotate(
-            word, (x, y), xytext=(x + dx, y + dy), fontsize=fontsize, alpha=0.9,
-            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6},
-        )  # fmt: skip
+    texts = [
+        ax.text(x, y, word, fontsize=fontsize, alpha=0.9,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6})
+        for (x, y), word in zip(coords, words, strict=True)
+    ]  # fmt: skip
     ax.margins(0.08)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
         ax.set_title(title, fontsize=fontsize + 2)
-    fig.tight_layout()
+    fig.tight_layout()  # the axes' final place first: the labels are placed inside them
+    _place_labels(ax, texts, coords)
     _save(fig, path)
+
+
+def _place_labels(ax, texts: list, coords: np.ndarray) -> None:
+    """Move the labels apart (and off the points) with adjustText, keeping each inside the
+    axes, a thin line to its point when it had to move away."""
+    from adjustText import adjust_text
+
+    adjust_text(
+        texts, x=coords[:, 0], y=coords[:, 1], ax=ax, ensure_inside_axes=True,
+        expand=(1.1, 1.3), time_lim=10, arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5},
+    )  # fmt: skip
 
 
 def _cmap():

@@ -315,6 +315,10 @@ class Vocabulary:
     counting_ids : numpy.ndarray or None
         After :meth:`build` with an ``ids_sink``: the id here of each id given to the sink
         (-1 for a word left out); None otherwise, or when pruning renumbered the words.
+    min_count : int or None
+        After a count (:meth:`build`, :meth:`from_table`): the minimum count the words kept
+        had to reach, the ``min_count`` asked for or, when ``max_final_vocab`` raised it, the
+        raised one (gensim's ``effective_min_count``); None otherwise.
     """
 
     def __init__(self, words: list[str], counts: np.ndarray, total_tokens: int | None = None):

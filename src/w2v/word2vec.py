@@ -53,6 +53,14 @@ CorpusLike = str | os.PathLike | Iterable[Sequence[str]] | Corpus
 _STRUCTURAL = frozenset({"vector_size", "hs", "negative", "softmax", "bias", "ns_exponent"})
 
 
+def _count_field(meta: dict[str, Any], name: str, default: int | None = None) -> int:
+    """``meta[name]``, which must be an integer >= 0 (KeyError if absent without a default)."""
+    value = meta[name] if default is None else meta.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return value
+
+
 def _param(name: str) -> property:
     """gensim's attribute of this name: reads and (validated) writes ``params.<name>``."""
 
@@ -163,6 +171,12 @@ class Word2Vec(Predictions):
         Longer sentences are cut into consecutive pieces of this many words (not truncated).
     unicode_errors : {"replace", "strict", "ignore"}, default "replace"
         *w2v only.* Policy for bytes of the corpus that are not valid UTF-8.
+    normalize : {None, "split", "drop", "text8"}, default None
+        *w2v only.* None splits the corpus at whitespace only. A mode normalises raw text
+        first, in compiled code, for the vocabulary and every epoch alike: ``"split"``
+        lower-cases and makes each punctuation mark a token of its own, ``"drop"``
+        lower-cases and drops punctuation (both remove digits), ``"text8"`` is Mahoney's
+        text8 recipe (a-z only, digits spelled out). The rules: docs/cli.md, "Raw text".
     softmax_max_vocab : int, default 50000
         *w2v only.* A full softmax over more words is refused (with the memory it needs).
     sorted_vocab : {0, 1}, default 1
@@ -220,6 +234,7 @@ class Word2Vec(Predictions):
         seed: int = 1,
         max_sentence_length: int = 10000,
         unicode_errors: str = "replace",
+        normalize: str | None = None,
         softmax_max_vocab: int = SOFTMAX_MAX_VOCAB,
         sorted_vocab: int = 1,
         null_word: int = 0,
@@ -249,7 +264,8 @@ class Word2Vec(Predictions):
         self.total_train_time = 0.0
         self.lifecycle_events: list[dict[str, Any]] = []
         self.vocab: Vocabulary | None = None
-        self._encoded: tuple | None = None  # (corpus identity, unicode_errors, EncodedCorpus)
+        # (corpus identity, (unicode_errors, normalize), EncodedCorpus)
+        self._encoded: tuple | None = None
         self.loss_history: list[float] = []
         self.epoch_history: list[Progress] = []
         self.epochs_trained = 0
@@ -396,7 +412,7 @@ class Word2Vec(Predictions):
                                  "epochs); a new vocabulary would re-initialise every weight. "
                                  "Pass update=True to grow it, or start a new model")  # fmt: skip
         p = self.params
-        source = Corpus(corpus, unicode_errors=p.unicode_errors)
+        source = Corpus(corpus, p.unicode_errors, p.normalize)
         t0 = time.perf_counter()
         # A file corpus is encoded in the counting pass, for the train() call that follows on
         # the same unchanged files: reading and hashing the text again cost as much as a
@@ -568,7 +584,8 @@ class Word2Vec(Predictions):
     def _cache_encoded(self, identity: tuple, encoded: EncodedCorpus) -> None:
         """Keep the corpus just counted, encoded, for the ``train`` call that follows."""
         self._drop_encoded()
-        self._encoded = (identity, self.params.unicode_errors, encoded)
+        p = self.params
+        self._encoded = (identity, (p.unicode_errors, p.normalize), encoded)
 
     def _drop_encoded(self) -> None:
         if self._encoded is not None:
@@ -581,10 +598,10 @@ class Word2Vec(Predictions):
         p = self.params
         cached, self._encoded = self._encoded, None
         if cached is not None:
-            identity, unicode_errors, encoded = cached
+            identity, reading, encoded = cached
             if (
                 identity == source.identity()
-                and unicode_errors == p.unicode_errors
+                and reading == (p.unicode_errors, p.normalize)
                 and encoded.max_sentence_length == p.max_sentence_length
                 and encoded.chunk_size == chunk_size
             ):
@@ -767,7 +784,7 @@ class Word2Vec(Predictions):
         p.epochs, p.alpha, p.min_alpha = epochs, alpha, min_alpha
         p.compute_loss = bool(compute_loss)
         callbacks = [*self.callbacks, *callbacks]
-        source = Corpus(given[0], unicode_errors=p.unicode_errors)
+        source = Corpus(given[0], p.unicode_errors, p.normalize)
         chunk_size = self._chunk_size()
         encoded, sentences = self._encode(source, chunk_size)
         with encoded:
@@ -832,7 +849,7 @@ class Word2Vec(Predictions):
         model.epoch_history = [Progress(**h) for h in state.epoch_history]
         checkpoint = path if checkpoint is None else checkpoint
         check_arguments(checkpoint, checkpoint_every, checkpoint_every_chunks)
-        source = Corpus(corpus, unicode_errors=model.params.unicode_errors)
+        source = Corpus(corpus, model.params.unicode_errors, model.params.normalize)
         for warning in check_files(state.fingerprint, source, path):
             logger.warning("%s", warning)
         if state.complete:
@@ -908,9 +925,17 @@ class Word2Vec(Predictions):
             if not isinstance(params, dict):
                 raise TypeError("'params' is not an object")
             model = cls(**params)
-            total_tokens = int(meta["total_tokens"])
-            loss_history = [float(x) for x in meta["loss_history"]]
-            epochs_trained = int(meta["epochs_trained"])
+            total_tokens = _count_field(meta, "total_tokens")
+            loss_history = meta["loss_history"]
+            if not isinstance(loss_history, list) or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in loss_history
+            ):
+                raise ValueError("loss_history must be a list of numbers")
+            loss_history = [float(x) for x in loss_history]
+            epochs_trained = _count_field(meta, "epochs_trained")
+            # added with gensim's attributes: absent from older files
+            corpus_count = _count_field(meta, "corpus_count", 0)
+            corpus_total_words = _count_field(meta, "corpus_total_words", 0)
             words = decode_words(arrays["words_blob"], arrays["words_offsets"])
             vocab = Vocabulary(words, np.asarray(arrays["counts"]), total_tokens)
             # compare with the stored arrays before anything is allocated from the header
@@ -932,6 +957,6 @@ class Word2Vec(Predictions):
                 raise FormatError(f"{path}: invalid model: {exc}") from None
         model.loss_history = loss_history
         model.epochs_trained = epochs_trained
-        model.corpus_count = int(meta.get("corpus_count", 0))
-        model.corpus_total_words = int(meta.get("corpus_total_words", 0))
+        model.corpus_count = corpus_count
+        model.corpus_total_words = corpus_total_words
         return model

@@ -93,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(_exception_message(exc), debug)
         return 1
     except ImportError as exc:
-        hint = " (pip install 'w2v[plot]')" if "matplotlib" in str(exc) else ""
+        wanted = "matplotlib" in str(exc) and "pip install" not in str(exc)
+        hint = " (pip install 'w2v[plot]')" if wanted else ""
         _error(f"{exc}{hint}", debug)
         return 1
     except Exception as exc:  # a bug: still one line, with the way to get details

@@ -23,10 +23,14 @@ class Failure(Exception):
 
 
 class NotInVocabulary(Failure):
-    """Query words the vectors do not have."""
+    """Query words the vectors do not have, each with the close forms that they do have."""
 
-    def __init__(self, words: Sequence[str]) -> None:
-        super().__init__(f"not in the vocabulary: {', '.join(words)}")
+    def __init__(self, words: Sequence[str], suggestions: Sequence[Sequence[str]] = ()) -> None:
+        from w2v.suggest import did_you_mean
+
+        close = list(suggestions) or [()] * len(words)
+        named = [f"{w}{did_you_mean(c)}" for w, c in zip(words, close, strict=True)]
+        super().__init__(f"not in the vocabulary: {', '.join(named)}")
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -64,9 +68,20 @@ def add_output_control(p: argparse.ArgumentParser) -> None:
 
 
 def add_vector_input(p: argparse.ArgumentParser) -> None:
-    """``--limit`` and ``--from``, for commands that read a vector file."""
+    """``--limit``, ``--from`` and ``--no-header``, for commands that read a vector file."""
     p.add_argument("--limit", type=positive_int, help="read only the first N vectors")
     p.add_argument("--from", dest="from_format", choices=FORMATS, help="input format (detected)")
+    p.add_argument("--no-header", action="store_true",
+                   help="word2vec text without its 'count dimension' first line (GloVe's "
+                   "format)")  # fmt: skip
+
+
+def add_normalize_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--normalize MODE``, which ``train`` and ``phrases`` share so both see the same tokens."""
+    p.add_argument("--normalize", choices=("split", "drop", "text8"), default=None,
+                   help="normalise raw text first: lower-case, punctuation as tokens (split) "
+                   "or removed (drop), digits removed; or text8's a-z recipe (default: "
+                   "tokens as they are, split at whitespace)")  # fmt: skip
 
 
 def positive_int(text: str) -> int:

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             "add --to text|binary|native|projector (or use .txt, .bin or .w2v)"
         )
     check_writable(args.output, "output")
-    kv = load_vectors(args.input, args.from_format, args.limit)
+    kv = load_vectors(args.input, args.from_format, args.limit, args.no_header)
     if fmt == "projector":
         files = save_projector(kv, args.output, tensor_name=Path(args.input).name)
         if not args.quiet:

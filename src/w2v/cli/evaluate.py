@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     for f in [analogies, *pairs]:
         if f:
             require_file(f)
-    kv = load_vectors(args.vectors, args.from_format, args.limit)
+    kv = load_vectors(args.vectors, args.from_format, args.limit, args.no_header)
     restrict = min(args.restrict_vocab, len(kv))
     if analogies:
         t0 = time.perf_counter()

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         raise Failure(f"w2v explore needs: pip install 'w2v[serve]' ({exc})") from None
     from w2v.explore import Explorer
 
-    explorer = Explorer.open(args.vectors, args.from_format, args.limit)
+    explorer = Explorer.open(args.vectors, args.from_format, args.limit, no_header=args.no_header)
     log_level = "info" if args.debug else "warning"
     serve(explorer, host=args.host, port=args.port, open_browser=args.open, log_level=log_level)
     return 0

@@ -8,6 +8,7 @@ import time
 from w2v.cli.common import (
     UsageError,
     add_command,
+    add_normalize_option,
     add_output_control,
     check_writable,
     positive_int,
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         w2v phrases corpus.txt -o out.txt --passes 2 --threshold 200 100
         w2v phrases corpus.txt -o out.txt --scoring npmi --threshold 0.5
         w2v train out.txt -o vectors.txt              # then train on the result
+        w2v phrases raw.txt -o out.txt --normalize drop   # raw text: lower-cased, no punctuation
     """)  # fmt: skip
     p.add_argument("corpus", help="text file (.gz/.bz2/.xz ok) or directory")
     p.add_argument("-o", "--output", required=True, help="rewritten corpus (plain text)")
@@ -35,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--delimiter", default="_", help="joins the words of a phrase")
     p.add_argument("--max-vocab-size", type=positive_int, default=20_000_000,
                    help="words + bigrams held while counting (memory bound)")  # fmt: skip
+    add_normalize_option(p)
     p.add_argument("--show", type=int, default=10, metavar="N",
                    help="print the N most frequent phrases found")  # fmt: skip
     add_output_control(p)
@@ -51,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         phrases = Phrases(
             args.corpus, min_count=args.min_count, threshold=threshold, scoring=args.scoring,
             passes=args.passes, delimiter=args.delimiter, max_vocab_size=args.max_vocab_size,
+            normalize=args.normalize,
         )  # fmt: skip
     except ParameterError as exc:
         raise UsageError(str(exc)) from None

@@ -18,6 +18,7 @@ from w2v.cli.common import (
     positive_int,
     require_file,
 )
+from w2v.errors import ParameterError
 from w2v.formats import load_vectors
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_output_control(p)
 
 
+def _check_can_plot(path: str, tsne: bool = False) -> None:
+    """matplotlib (and scikit-learn for t-SNE) present and the suffix writable, before any
+    vectors are read or projected."""
+    from w2v.plot import check_can_plot
+
+    try:
+        check_can_plot(path, tsne)
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def run_plot(args: argparse.Namespace) -> int:
     """``w2v plot``: 2-D map of chosen words."""
     from w2v.plot import pca_2d, plot_words, tsne_2d
@@ -61,7 +73,8 @@ def run_plot(args: argparse.Namespace) -> int:
     if args.neighbors and not args.words:
         raise UsageError("--neighbors needs --words")
     check_writable(args.output, "image")
-    kv = load_vectors(args.vectors, args.from_format, args.limit)
+    _check_can_plot(args.output, tsne=args.method == "tsne")
+    kv = load_vectors(args.vectors, args.from_format, args.limit, args.no_header)
     missing = [w for w in args.words if w not in kv]
     if missing:
         logger.warning("not in the vocabulary, left out: %s", ", ".join(missing))
@@ -100,11 +113,22 @@ def run_plot(args: argparse.Namespace) -> int:
 
 def run_plot_loss(args: argparse.Namespace) -> int:
     """``w2v plot-loss``: per-epoch loss of a saved model."""
+    from w2v.formats import detect_format
+    from w2v.formats.native import load_native
     from w2v.plot import plot_loss
     from w2v.word2vec import Word2Vec
 
     require_file(args.model)
     check_writable(args.output, "image")
+    _check_can_plot(args.output)
+    fmt = detect_format(args.model)
+    kind = load_native(args.model)[1].get("kind") if fmt == "native" else None
+    if kind != "w2v.Word2Vec":
+        what = f"word2vec {fmt} vectors" if fmt != "native" else "native word vectors"
+        raise Failure(
+            f"{args.model}: holds {what}, which keep no loss: plot-loss needs a whole model, "
+            "saved with 'w2v train ... --model model.w2v' (or Word2Vec.save)"
+        )
     model = Word2Vec.load(args.model)
     plot_loss(model.loss_history, args.output, size=args.size, title=f"{args.model}: loss")
     if not args.quiet:

@@ -8,6 +8,7 @@ import contextlib
 import importlib
 import logging
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,10 +28,18 @@ TRAINING_MODULES = ("w2v.tokenizer", "w2v.vocabulary", "w2v.corpus", "w2v.sample
 COMPILE_SECONDS = 40
 
 
+#: The training bar's layout (tqdm puts ", " before a postfix itself).
+BAR_FORMAT = "{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}{postfix}"
+
+
 @contextlib.contextmanager
 def terminal_logging(quiet: bool = False, debug: bool = False) -> Iterator[None]:
     """Send the ``w2v`` loggers' records to stderr as ``w2v: message`` lines, for the CLI (the
-    library itself stays silent unless asked); a progress bar stays intact below them."""
+    library itself stays silent unless asked); a progress bar stays intact below them.
+
+    Python warnings (``warnings.warn``, e.g. a vector file's duplicate words) become one line
+    ``w2v: warning: message`` each, without the source file and line Python would show.
+    """
     log = logging.getLogger("w2v")
     saved = log.handlers[:], log.level, log.propagate
     handler = logging.StreamHandler(sys.stderr)
@@ -38,11 +47,20 @@ def terminal_logging(quiet: bool = False, debug: bool = False) -> Iterator[None]
     log.handlers = [handler]
     log.setLevel(logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO)
     log.propagate = False
+    shown = warnings.showwarning
+
+    def one_line(message, category, filename, lineno, file=None, line=None) -> None:
+        log.warning("warning: %s", " ".join(str(message).split()))
+
+    warnings.showwarning = one_line
+    notice = _CompileNotice()
+    _CompileNotice.said = False  # once per command
     try:
-        with logging_redirect_tqdm(loggers=[log]):
+        with logging_redirect_tqdm(loggers=[log]), _listening(notice):
             yield
     finally:
         log.handlers, log.level, log.propagate = saved
+        warnings.showwarning = shown
 
 
 @dataclass
@@ -64,8 +82,7 @@ class ProgressBar:
                 outer.bar = tqdm(
                     total=100.0, desc=outer.desc, file=sys.stderr, dynamic_ncols=True,
                     disable=None if outer.enabled else True, leave=False,
-                    bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}"
-                    " {postfix}",
+                    bar_format=BAR_FORMAT,
                 )  # fmt: skip
 
             def on_progress(self, model, progress: Progress) -> None:
@@ -116,7 +133,55 @@ def announce_compilation(modules: tuple[str, ...] = TRAINING_MODULES) -> bool:
             "compiling the training kernels (one time, ~%d s; later runs reuse them)...",
             COMPILE_SECONDS,
         )
+        _CompileNotice.said = True  # the run's first compilation is now explained
     return bool(cold)
+
+
+class _CompileNotice:
+    """numba's compile events (fired only when machine code is built, not when it is loaded
+    from the cache): the first one for a w2v function gets one line saying what the pause is,
+    for every command (a first conversion, a first ``--max-final-vocab`` count, ...)."""
+
+    said = False
+
+    def on_start(self, event: Any) -> None:
+        if _CompileNotice.said:
+            return
+        dispatcher = event.data.get("dispatcher") if isinstance(event.data, dict) else None
+        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
+        if module == "w2v" or module.startswith("w2v."):
+            _CompileNotice.said = True
+            logger.info(
+                "compiling %s's machine code for its first use here (one time, seconds to a "
+                "minute; later runs reuse it)...",
+                module,
+            )
+
+    def on_end(self, event: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _listening(notice: _CompileNotice) -> Iterator[None]:
+    try:
+        from numba.core import event
+
+        class _Listener(event.Listener):
+            def on_start(self, ev: Any) -> None:
+                notice.on_start(ev)
+
+            def on_end(self, ev: Any) -> None:
+                notice.on_end(ev)
+
+        listener = _Listener()
+        event.register("numba:compile", listener)
+    except Exception:  # another numba: no notice rather than a failure
+        yield
+        return
+    try:
+        yield
+    finally:
+        event.unregister("numba:compile", listener)
 
 
 def _compiled(module_name: str) -> bool:

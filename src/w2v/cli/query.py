@@ -67,10 +67,19 @@ def print_neighbours(
         print(f"{rank:>4}  {word:<{width}}  {sim:.4f}", file=out)
 
 
+#: The suggester of the vectors being queried (built at the first unknown word, then kept for
+#: the interactive session): ``(vectors, suggester)``.
+_suggester: list = []
+
+
 def _check_known(kv, words: Sequence[str]) -> None:
     missing = [w for w in words if w not in kv]
     if missing:
-        raise NotInVocabulary(missing)
+        from w2v.suggest import Suggester
+
+        if not _suggester or _suggester[0] is not kv:
+            _suggester[:] = [kv, Suggester(kv.index_to_key)]
+        raise NotInVocabulary(missing, [_suggester[1].suggest(w) for w in missing])
 
 
 def _similar(kv, plus: Sequence[str], minus: Sequence[str], args) -> list[tuple[str, float]]:
@@ -116,7 +125,7 @@ def _interactive(prompt: str, handle: Callable[[list[str]], None]) -> int:
 
 def run_similar(args: argparse.Namespace) -> int:
     """``w2v similar``: nearest neighbours of a word or of a sum of words."""
-    kv = load_vectors(args.vectors, args.from_format, args.limit)
+    kv = load_vectors(args.vectors, args.from_format, args.limit, args.no_header)
     if args.interactive or not args.words:
 
         def answer(words: list[str]) -> None:
@@ -131,7 +140,7 @@ def run_analogy(args: argparse.Namespace) -> int:
     """``w2v analogy``: A is to B as C is to ?  (B - A + C)."""
     if args.words and len(args.words) != 3 and not args.interactive:
         raise UsageError(f"analogy takes three words A B C, got {len(args.words)}")
-    kv = load_vectors(args.vectors, args.from_format, args.limit)
+    kv = load_vectors(args.vectors, args.from_format, args.limit, args.no_header)
     if args.interactive or not args.words:
 
         def answer(words: list[str]) -> None:

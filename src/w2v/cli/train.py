@@ -14,6 +14,7 @@ from w2v.checkpoint import read_state
 from w2v.cli.common import (
     UsageError,
     add_command,
+    add_normalize_option,
     add_output_control,
     check_writable,
     default_workers,
@@ -66,7 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--vector-size", type=positive_int, default=100, help="dimensions")
     g.add_argument("--window", type=positive_int, default=5, help="max context distance")
     g.add_argument("--hs", action="store_true", help="hierarchical softmax output layer")
-    g.add_argument("--negative", type=int, default=5, help="negative samples (0: none)")
+    g.add_argument("--negative", type=int, default=5, action=_RecordGiven,
+                   help="negative samples (0: none); kept beside --hs or --softmax unless 0, "
+                   "as in word2vec.c and gensim")  # fmt: skip
     g.add_argument("--ns-exponent", type=float, default=0.75,
                    help="negatives drawn from count ** EXPONENT")  # fmt: skip
     g.add_argument("--softmax", action="store_true", help="full softmax output (small vocab)")
@@ -80,6 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="subsampling threshold of frequent words (0: off)")  # fmt: skip
     g.add_argument("--unicode-errors", choices=("replace", "strict", "ignore"), default="replace",
                    help="what to do with invalid UTF-8")  # fmt: skip
+    add_normalize_option(g)
     g = p.add_argument_group("training")
     g.add_argument("--epochs", type=positive_int, default=5, help="passes over the corpus")
     g.add_argument("--alpha", type=float, default=0.025, help="initial learning rate")
@@ -129,6 +133,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(option_defaults={d: p.get_default(d) for d in (*RESUME_FIXED, "workers")})
 
 
+class _RecordGiven(argparse.Action):
+    """Store the value and note that the option was given (``DEST_given``)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"{self.dest}_given", True)
+
+
+def _say_output_layers(args: argparse.Namespace, params: dict[str, Any]) -> None:
+    """Say when --hs or --softmax trains beside the default negative sampling: word2vec.c
+    and gensim keep it (``-hs 1``, ``hs=1``), and so does w2v, but not silently."""
+    if getattr(args, "params", None) is not None or getattr(args, "negative_given", False):
+        return
+    chosen = [flag for flag, on in (("--hs", params["hs"]), ("--softmax", params["softmax"])) if on]
+    if chosen and params["negative"]:
+        logger.info(
+            "%s trains beside negative sampling (--negative %d, the default, kept as word2vec.c "
+            "and gensim keep it with hs); give --negative 0 to train %s alone",
+            " and ".join(chosen), params["negative"], " and ".join(chosen),
+        )  # fmt: skip
+
+
 def _train_distributed(args, params, bar, checkpoint, resume):
     """Train on Ray (checkpoints after every epoch); returns the model."""
     from w2v import distributed
@@ -156,6 +182,7 @@ def _train_params(args: argparse.Namespace) -> dict[str, Any]:
         "shrink_windows": 0 if args.no_shrink_windows else 1,
         "blocked": 0 if args.exact_pairs else 1, "workers": args.workers, "seed": args.seed,
         "max_sentence_length": args.max_sentence_length, "unicode_errors": args.unicode_errors,
+        "normalize": args.normalize,
     }  # fmt: skip
 
 
@@ -201,6 +228,8 @@ def _run(args: argparse.Namespace) -> int:
         model = Word2Vec(**params)
     except ParameterError as exc:
         raise UsageError(str(exc)) from None
+    if not resume and not init:
+        _say_output_layers(args, params)
     ckpt_kw = {"checkpoint": checkpoint, "checkpoint_every": getattr(args, "checkpoint_every", 600)}
     bar = ProgressBar(enabled=not (args.quiet or args.no_progress))
     saved: list[str] = []
@@ -261,7 +290,8 @@ def _run(args: argparse.Namespace) -> int:
         if checkpoint and stage in ("training", "resuming") and os.path.exists(checkpoint):
             saved.append(f"checkpoint {checkpoint} (continue with --resume {checkpoint})")
         kept = "; saved: " + ", ".join(saved) if saved else ""
-        lost = [x for x in (args.output, args.model) if x and not any(x in s for s in saved)]
+        outputs = (args.save_vocab, args.output, args.model)
+        lost = [x for x in outputs if x and not any(x in s for s in saved)]
         print(
             f"w2v: interrupted ({where}); not written: {', '.join(lost) or 'nothing pending'}"
             f"{kept}",

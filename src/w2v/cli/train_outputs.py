@@ -65,7 +65,7 @@ def print_train_summary(model, params, words, epochs, train_time, total_time, sa
     else:
         trained = "nothing: the checkpointed run had already finished"
     rows = [
-        ("vocabulary", f"{len(vocab):,} words (min count {params['min_count']}) "
+        ("vocabulary", f"{len(vocab):,} words ({_min_count(vocab, params)}) "
                        f"from {vocab.total_tokens:,} tokens{grown}"),
         ("model", describe(params)),
         ("trained", trained),
@@ -76,6 +76,17 @@ def print_train_summary(model, params, words, epochs, train_time, total_time, sa
     rows += [("saved", s) for s in saved]
     width = max(len(k) for k, _ in rows)
     print("\n".join(f"{k:<{width}}  {v}" for k, v in rows))
+
+
+def _min_count(vocab, params: dict[str, Any]) -> str:
+    """The minimum count the words had to reach: the effective one when --max-final-vocab
+    raised it."""
+    asked = params["min_count"]
+    effective = vocab.effective_min_count
+    if effective is not None and effective > asked:
+        return (f"min count {effective}, raised from {asked} to keep at most "
+                f"{params.get('max_final_vocab'):,} words")  # fmt: skip
+    return f"min count {asked}"
 
 
 def _oov_row(model) -> list[tuple[str, str]]:

@@ -114,7 +114,11 @@ class Node:
         return {"version": __version__, "pid": os.getpid(), "host": socket.gethostname()}
 
     def count(self) -> ShardCounts:
-        corpus = ShardCorpus(self.shard, self.params.get("unicode_errors", "replace"))
+        corpus = ShardCorpus(
+            self.shard,
+            self.params.get("unicode_errors", "replace"),
+            self.params.get("normalize"),
+        )
         return count_shard(corpus, self.params.get("max_vocab_size"))
 
     def setup(self, vocab: tuple, weights: list[np.ndarray]) -> np.ndarray:
@@ -127,7 +131,11 @@ class Node:
         self.idle_since = None
         self.trained = self.applied = None
         if self.encoded is None:
-            corpus = ShardCorpus(self.shard, self.params.get("unicode_errors", "replace"))
+            corpus = ShardCorpus(
+                self.shard,
+                self.params.get("unicode_errors", "replace"),
+                self.params.get("normalize"),
+            )
             self.encoded = self.replica.encode(corpus, self.sync_words)
         return self.encoded.chunk_words
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from w2v.corpus import BLOCK_BYTES, UNICODE_ERRORS, Corpus, InvalidText, clean_utf8, open_binary
 from w2v.errors import CorpusError, ParameterError
+from w2v.normalize import check_mode, normalize_block
 from w2v.tokenizer import last_cut
 
 COMPRESSED = (".gz", ".bz2", ".xz", ".lzma")
@@ -157,11 +158,14 @@ class ShardCorpus:
     """The text of a shard as :meth:`w2v.corpus.Corpus.blocks` gives a corpus's: uint8 blocks
     of valid UTF-8 ending at token boundaries, each piece ending with a newline."""
 
-    def __init__(self, shard: Shard, unicode_errors: str = "replace") -> None:
+    def __init__(
+        self, shard: Shard, unicode_errors: str = "replace", normalize: str | None = None
+    ) -> None:
         if unicode_errors not in UNICODE_ERRORS:
             raise ParameterError(f"unicode_errors must be one of {UNICODE_ERRORS}")
         self.shard = shard
         self.unicode_errors = unicode_errors
+        self.normalize = check_mode(normalize)
 
     def __repr__(self) -> str:
         return f"ShardCorpus({self.shard})"
@@ -170,9 +174,12 @@ class ShardCorpus:
         invalid = InvalidText()
         for piece in self.shard.pieces:
             if piece.compressed:
-                yield from Corpus(piece.path, self.unicode_errors).blocks()
-            else:
+                yield from Corpus(piece.path, self.unicode_errors, self.normalize).blocks()
+            elif self.normalize is None:
                 yield from self._piece_blocks(piece, invalid)
+            else:
+                for block in self._piece_blocks(piece, invalid):
+                    yield normalize_block(block, self.normalize)
         if invalid.count:
             invalid.warn(self.unicode_errors)
 

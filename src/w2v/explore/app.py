@@ -3,11 +3,12 @@
 Starlette (an ASGI toolkit, served by uvicorn) gives routing, static files with path checks,
 host-header checking and a test client; this module only maps HTTP to :class:`Explorer`.
 
-Every answer is JSON. Errors are ``{"error": message}`` with 400 (bad request), 404 (unknown
-word, with ``"words"``; unknown path; no model), 405, 413, 414 or 415; the queries run in
-worker threads (numpy and the compiled top-k release the GIL), so a slow t-SNE never blocks the
-other requests. The app is read-only: GET everywhere, plus POST for batched queries, which
-must be JSON (a cross-site form cannot send that without the browser asking first).
+Every answer is JSON. Errors are ``{"error": message}`` with 400 (bad request, or a Host
+header not allowed), 404 (unknown word, with ``"words"`` and ``"suggestions"``, the close
+forms of each; unknown path; no model), 405, 413, 414 or 415; the queries run in worker
+threads (numpy and the compiled top-k release the GIL), so a slow t-SNE never blocks the other
+requests. The app is read-only: GET everywhere, plus POST for batched queries, which must be
+JSON (a cross-site form cannot send that without the browser asking first).
 """
 
 from __future__ import annotations
@@ -140,7 +141,10 @@ def _endpoint(explorer: Explorer, handler: Handler) -> Callable[[Request], Await
         except _BadRequest as exc:
             return JSON({"error": str(exc)}, status_code=exc.status)
         except UnknownWords as exc:
-            return JSON({"error": str(exc), "words": exc.words}, status_code=404)
+            return JSON(
+                {"error": str(exc), "words": exc.words, "suggestions": exc.suggestions},
+                status_code=404,
+            )
         except Unavailable as exc:
             return JSON({"error": str(exc)}, status_code=404)
         except W2VError as exc:  # ParameterError and the rest of w2v's deliberate errors
@@ -291,6 +295,34 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class _HostCheck(TrustedHostMiddleware):
+    """Starlette's host-header check, its refusal sent as JSON like every other error."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+        async def accepted(scope: Scope, receive: Receive, send: Send) -> None:
+            scope["w2v.host_accepted"] = True
+            await app(scope, receive, send)
+
+        super().__init__(accepted, allowed_hosts=list(allowed_hosts), www_redirect=False)
+        self.names = list(allowed_hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_or_replace(message: Message) -> None:
+            if scope.get("w2v.host_accepted"):
+                await send(message)
+            elif message["type"] == "http.response.start":  # the refusal: say it in JSON
+                host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+                refusal = JSON(
+                    {"error": f"Host header {host!r} refused: this server answers only as "
+                              f"{', '.join(self.names)} (a DNS-rebinding guard)"},
+                    status_code=400,
+                )  # fmt: skip
+                await refusal(scope, receive, send)
+            # (the plain-text body of Starlette's refusal is dropped)
+
+        await super().__call__(scope, receive, send_or_replace)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
@@ -334,7 +366,7 @@ def create_app(explorer: Explorer, allowed_hosts: Sequence[str] | None = None) -
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     middleware = [Middleware(_SecurityHeaders)]
     if allowed_hosts is not None:
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+        middleware.append(Middleware(_HostCheck, allowed_hosts=list(allowed_hosts)))
     return Starlette(
         routes=routes,
         middleware=middleware,

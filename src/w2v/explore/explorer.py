@@ -16,6 +16,7 @@ import errno
 import importlib.util
 import logging
 import os
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ import numpy as np
 from w2v.errors import ParameterError, W2VError
 from w2v.formats.native import load_native
 from w2v.formats.vector_files import detect_format, load_vectors
+from w2v.suggest import Suggester, did_you_mean
 
 if TYPE_CHECKING:
     from w2v.keyed_vectors import KeyedVectors
@@ -42,6 +44,8 @@ _MODEL_KIND = "w2v.Word2Vec"
 _LAYERS = ("softmax", "hs", "negative")
 _METHODS = ("3cosadd", "3cosmul")
 _PROJECTIONS = ("pca", "tsne")
+#: Words the page maps first when the vocabulary has them (see Explorer.start_word).
+_START_WORDS = ("king", "paris", "music", "science", "water")
 
 
 @dataclass(frozen=True)
@@ -60,13 +64,21 @@ class Limits:
 
 
 class UnknownWords(W2VError):
-    """Words not in the vocabulary; ``words`` lists them (the message names them too)."""
+    """Words not in the vocabulary; ``words`` lists them and ``suggestions`` maps each to the
+    close forms the vocabulary has (the message names both)."""
 
-    def __init__(self, words: Sequence[str], where: str = "") -> None:
+    def __init__(
+        self,
+        words: Sequence[str],
+        where: str = "",
+        suggestions: dict[str, list[str]] | None = None,
+    ) -> None:
         self.words = list(dict.fromkeys(words))
+        self.suggestions = {w: list((suggestions or {}).get(w, [])) for w in self.words}
         names = ", ".join(repr(w) for w in self.words)
         noun = "word" if len(self.words) == 1 else "words"
-        super().__init__(f"{noun} {names} not in the vocabulary{where}")
+        close = list(dict.fromkeys(c for w in self.words for c in self.suggestions[w]))
+        super().__init__(f"{noun} {names} not in the vocabulary{where}{did_you_mean(close)}")
 
 
 class Unavailable(W2VError):
@@ -74,7 +86,10 @@ class Unavailable(W2VError):
 
 
 def open_vectors(
-    path: str | os.PathLike[str], fmt: str | None = None, limit: int | None = None
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    limit: int | None = None,
+    no_header: bool = False,
 ) -> tuple[KeyedVectors, Word2Vec | None, str]:
     """Load vectors from any word2vec or native file; a native model also gives the model.
 
@@ -88,6 +103,8 @@ def open_vectors(
         Its format (detected when None).
     limit : int, optional
         Read only the first `limit` vectors of a vector file (not of a model).
+    no_header : bool
+        A word2vec text file without its ``count dim`` line (GloVe's format).
 
     Returns
     -------
@@ -100,7 +117,7 @@ def open_vectors(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(errno.ENOENT, "no such file", os.fspath(path))
-    fmt = fmt or detect_format(path)
+    fmt = "text" if no_header and fmt is None else fmt or detect_format(path)
     if fmt == "native" and _native_kind(path) == _MODEL_KIND:
         if limit is not None:
             raise ParameterError(f"{path} is a full model: it is explored whole (drop the limit)")
@@ -108,7 +125,7 @@ def open_vectors(
 
         model = Word2Vec.load(path)
         return model.wv, model, fmt
-    return load_vectors(path, fmt, limit), None, fmt
+    return load_vectors(path, fmt, limit, no_header), None, fmt
 
 
 def _native_kind(path: Path) -> Any:
@@ -176,6 +193,8 @@ class Explorer:
         order = sorted(range(len(words)), key=folded.__getitem__)
         self._folded = [folded[i] for i in order]
         self._rows = np.asarray(order, dtype=np.int64)
+        self._suggester: Suggester | None = None  # built at the first unknown word
+        self._suggester_lock = threading.Lock()
         logger.info("explorer ready in %.2fs", time.perf_counter() - t0)
 
     @classmethod
@@ -185,9 +204,10 @@ class Explorer:
         fmt: str | None = None,
         limit: int | None = None,
         limits: Limits | None = None,
+        no_header: bool = False,
     ) -> Explorer:
         """An explorer over the vectors (or model) in `path`; see :func:`open_vectors`."""
-        vectors, model, fmt = open_vectors(path, fmt, limit)
+        vectors, model, fmt = open_vectors(path, fmt, limit, no_header)
         return cls(vectors, model, source=Path(path).name, fmt=fmt, limits=limits)
 
     # ------------------------------------------------------------------ argument checks
@@ -216,8 +236,16 @@ class Explorer:
         words = [self._text(name, word) for name, word in named]
         missing = [w for w in words if w not in self.kv]
         if missing:
-            raise UnknownWords(missing, where)
+            raise self._unknown(missing, where)
         return words
+
+    def _unknown(self, missing: Sequence[str], where: str = "") -> UnknownWords:
+        """The error for ``missing`` words, with the close forms the vocabulary has."""
+        with self._suggester_lock:
+            if self._suggester is None:
+                self._suggester = Suggester(self.kv.index_to_key)
+        suggest = self._suggester.suggest
+        return UnknownWords(missing, where, {w: suggest(w) for w in dict.fromkeys(missing)})
 
     def _word_list(self, name: str, value: Any) -> list[str]:
         if isinstance(value, str):
@@ -303,9 +331,24 @@ class Explorer:
             "vector_size": self.kv.vector_size,
             "has_counts": self.kv.counts is not None,
             "tsne": tsne_available(),
+            "start_word": self.start_word(),
             "limits": dataclasses.asdict(self.limits),
             "model": model,
         }
+
+    def start_word(self) -> str | None:
+        """The word whose neighbourhood the page maps first: one of a few words whose
+        neighbours read well in English vectors, else the most frequent alphabetic word of
+        four letters or more past the 100 most frequent (which are stopwords in any
+        language); None when there is none (the page then maps the most frequent words)."""
+        for word in _START_WORDS:
+            if word in self.kv:
+                return word
+        words = self.kv.index_to_key
+        return next(
+            (w for w in words[min(100, len(words) // 10) :] if len(w) >= 4 and w.isalpha()),
+            None,
+        )
 
     def complete(self, prefix: str, limit: int = 10) -> dict[str, Any]:
         """The most frequent words starting with `prefix` (case-insensitive), exact match first.
@@ -389,7 +432,7 @@ class Explorer:
             positive.append(pos)
             negative.append(neg)
         if missing:
-            raise UnknownWords(missing)
+            raise self._unknown(missing)
         results = self.kv.most_similar_batch(positive, negative, topn=topn, restrict_vocab=restrict)
         return {
             "topn": topn,

@@ -103,7 +103,10 @@ def _check_format(fmt: str) -> None:
 
 
 def load_vectors(
-    path: str | os.PathLike, fmt: str | None = None, limit: int | None = None
+    path: str | os.PathLike,
+    fmt: str | None = None,
+    limit: int | None = None,
+    no_header: bool = False,
 ) -> KeyedVectors:
     """Load word vectors from a text, binary or native file.
 
@@ -116,6 +119,9 @@ def load_vectors(
         The format; detected from the file's bytes by default (:func:`detect_format`).
     limit : int, optional
         Keep only the first `limit` vectors (the most frequent words in files w2v writes).
+    no_header : bool
+        The file is word2vec text without its ``count dim`` first line (GloVe's format);
+        implies ``fmt="text"``.
 
     Returns
     -------
@@ -136,7 +142,9 @@ def load_vectors(
         raise FileNotFoundError(errno.ENOENT, "no such file", os.fspath(path))
     if fmt is not None:
         _check_format(fmt)
-    fmt = fmt or detect_format(path)
+    if no_header and fmt not in (None, "text"):
+        raise ParameterError(f"no_header applies to text files, not to format {fmt!r}")
+    fmt = "text" if no_header else fmt or detect_format(path)
     t0 = time.perf_counter()
     if fmt == "native":
         kv = _load_native_vectors(path)
@@ -145,8 +153,9 @@ def load_vectors(
             kv = KeyedVectors(kv.index_to_key[:limit], kv.vectors[:limit], counts)
     else:
         kv = KeyedVectors.load_word2vec_format(
-            path, binary=fmt == "binary", limit=limit, unicode_errors="replace"
-        )
+            path, binary=fmt == "binary", limit=limit, unicode_errors="replace",
+            no_header=no_header,
+        )  # fmt: skip
     logger.info(
         "loaded %d vectors of %d dimensions from %s (%s) in %.1fs",
         len(kv), kv.vector_size, path, fmt, time.perf_counter() - t0,

@@ -90,6 +90,14 @@ def _mapped(path: PathLike) -> Iterator[np.ndarray]:
 _MAX_DIM = 2**31 - 1
 
 
+def _numbers(parts: list[bytes]) -> bool:
+    try:
+        [float(x) for x in parts]
+    except ValueError:
+        return False
+    return True
+
+
 def _parse_header(path: PathLike, buf: np.ndarray) -> tuple[int, int, int]:
     """Parse ``"<count> <dim>\\n"``; return (count, dim, offset of the first record)."""
     head = buf[:4096].tobytes()
@@ -97,6 +105,12 @@ def _parse_header(path: PathLike, buf: np.ndarray) -> tuple[int, int, int]:
     line = head if end < 0 else head[:end]
     parts = line.split()
     bad = f"header must be two integers '<vocab size> <dimension>', got {line[:80]!r}"
+    header_like = len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit()
+    if len(parts) >= 2 and _numbers(parts[1:]) and not header_like:
+        bad += (
+            "; the first line is a vector: a file without the header (as GloVe writes) "
+            "is read with no_header=True (on the command line: --no-header)"
+        )
     if end < 0 or len(parts) != 2:
         raise _fail(path, bad)
     try:
@@ -324,6 +338,15 @@ def _count_values(rest: bytes) -> int:
     return r.count(b" ") + 1
 
 
+def _binary_hint(line: bytes) -> str:
+    """A hint when a line read as text is binary data (a word2vec binary file, say)."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return " (this is not text: a binary word2vec file? read it as binary)"
+    return ""
+
+
 def _read_text(
     path: PathLike, buf: np.ndarray, limit: int | None, unicode_errors: str, no_header: bool
 ) -> tuple[list[str], np.ndarray]:
@@ -370,7 +393,7 @@ def _read_text(
     vectors = _empty_large((min(n, (size - pos) // (2 * dim + 1) + 1), dim), np.float32)
     word_parts: list[bytes] = []
     done = 0
-    warned = False
+    extra_lines = False
     while done < n:
         if pos >= size:
             raise _fail(path, f"truncated text word2vec file: expected {n} vectors, found {done}")
@@ -390,13 +413,9 @@ def _read_text(
         if len(lines) > n - done:
             extra = any(line.strip() for line in lines[n - done :])
             lines = lines[: n - done]
-            if extra and declared is not None and limit is None:
-                warned = True
-                warnings.warn(
-                    f"{os.fspath(path)}: lines after the {n} vectors declared in the header "
-                    "were ignored",
-                    stacklevel=3,
-                )
+            # said only once every vector has parsed: a file that fails (a binary file read
+            # as text, say) gets its error alone
+            extra_lines = extra_lines or (extra and declared is not None and limit is None)
         rests = []
         for j, line in enumerate(lines):
             word, _, rest = line.partition(b" ")
@@ -406,7 +425,7 @@ def _read_text(
                 raise _fail(
                     path,
                     f"line {line_no + j}: expected {dim} values after the word, "
-                    f"found {_count_values(rest)}",
+                    f"found {_count_values(rest)}{_binary_hint(line)}",
                 )
             word_parts.append(word)
             rests.append(rest)
@@ -427,7 +446,9 @@ def _read_text(
         vectors[done : done + len(lines)] = values.reshape(len(lines), dim)
         done += len(lines)
         line_no += len(lines)
-    if not warned and declared is not None and limit is None and np.any(buf[pos : pos + 4096] > 32):
+    if extra_lines or (
+        declared is not None and limit is None and np.any(buf[pos : pos + 4096] > 32)
+    ):
         warnings.warn(
             f"{os.fspath(path)}: lines after the {n} vectors declared in the header were ignored",
             stacklevel=3,

@@ -29,9 +29,32 @@
       /* not JSON: reported below */
     }
     if (!response.ok || body === null) {
-      throw new Error((body && body.error) || `the server answered ${response.status}`);
+      const error = new Error((body && body.error) || `the server answered ${response.status}`);
+      error.body = body;
+      throw error;
     }
     return body;
+  }
+
+  // An unknown word's message, with its close forms (the API's "suggestions") as links.
+  function showUnknown(id, err, word) {
+    const close = (err.body && err.body.suggestions && err.body.suggestions[word]) || [];
+    if (!close.length) {
+      status(id, err.message, true);
+      return;
+    }
+    status(id, `“${word}” is not in the vocabulary. Did you mean `, true);
+    close.forEach((other, i) => {
+      const link = document.createElement("a");
+      link.textContent = other;
+      link.href = "#word=" + encodeURIComponent(other);
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        lookup(other);
+      });
+      $(id).append(i ? ", " : "", link);
+    });
+    $(id).append("?");
   }
 
   function status(id, message, isError = false) {
@@ -180,6 +203,7 @@
     if (!word) return;
     closeSuggestions();
     $("word").value = word;
+    const previous = state.word;
     state.word = word;
     history.replaceState(null, "", "#word=" + encodeURIComponent(word));
     status("lookup-status", "looking up…");
@@ -189,7 +213,12 @@
       status("lookup-status", `Nearest neighbours of “${word}” by cosine similarity`);
     } catch (err) {
       $("neighbours").hidden = true;
-      status("lookup-status", err.message, true);
+      showUnknown("lookup-status", err, word);
+      state.word = previous;
+      // The map says why it does not show the word (and is not left blank).
+      if (!$("map").dataset.points) await drawStartMap();
+      const shown = $("map").dataset.points ? ` Shown instead: ${$("map-caption").textContent}` : "";
+      status("map-caption", `No map of “${word}”: it is not in the vocabulary.${shown}`, true);
       return;
     }
     if (!$("context-word").value) $("context-word").value = word;
@@ -284,6 +313,18 @@
         : `${name} of the ${count} most frequent words`,
     );
     renderMap(answer.points, mode === "word");
+  }
+
+  // The first map: the neighbourhood of a word worth looking at (the server's start_word),
+  // not the most frequent words, which are stopwords.
+  async function drawStartMap() {
+    if (state.info.start_word) {
+      state.word = state.info.start_word;
+      $("map-mode").value = "word";
+    } else {
+      $("map-mode").value = "top";
+    }
+    await drawMap();
   }
 
   function renderMap(points, neighbourhood) {
@@ -564,8 +605,7 @@
     if (match) {
       await lookup(decodeURIComponent(match[1]));
     } else {
-      $("map-mode").value = "top";
-      await drawMap();
+      await drawStartMap();
     }
     document.body.dataset.ready = "1";
   }
