@@ -38,6 +38,7 @@ from w2v.formats import (
     save_native,
     save_word2vec_format,
 )
+from w2v.keyed_vectors import KeyedVectors
 from w2v.params import Params
 from w2v.vocabulary import Vocabulary
 from w2v.word2vec import Word2Vec
@@ -469,3 +470,11 @@ def run_one(name: str, data: bytes, directory: str) -> tuple[str, float]:
         return outcome, elapsed
     finally:
         os.remove(path)
+
+
+def random_kv(n: int, dim: int, seed: int = 0) -> KeyedVectors:
+    """``n`` random vectors named w0, w1, ... with counts falling in vocabulary order."""
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(n)]
+    counts = np.arange(n, 0, -1, dtype=np.int64) * 3
+    return KeyedVectors(words, rng.standard_normal((n, dim)).astype(np.float32), counts)

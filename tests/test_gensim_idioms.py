@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors as GensimKV
 
+import helpers
 import w2v
 from w2v.errors import FormatError, ParameterError
 from w2v.keyed_vectors import KeyedVectors
@@ -19,10 +20,7 @@ PAIRS = BUNDLED / "wordsim353.tsv"
 
 
 def random_kv(n: int = 300, dim: int = 12, seed: int = 0) -> KeyedVectors:
-    rng = np.random.default_rng(seed)
-    words = [f"w{i}" for i in range(n)]
-    counts = np.arange(n, 0, -1, dtype=np.int64) * 3
-    return KeyedVectors(words, rng.standard_normal((n, dim)).astype(np.float32), counts)
+    return helpers.random_kv(n, dim, seed)
 
 
 def as_gensim(kv: KeyedVectors) -> GensimKV:
