@@ -493,13 +493,13 @@ class _Run:
             trained[i] = first - 1 if t is None else t
             applied[i] = first - 1 if a is None else a
         m = max(applied.values())
-        source = next(i for i in live if applied[i] == m)
-        for i in live:
-            if applied[i] == m - 1:
-                _, pieces = _get(ray, self.actors[source].merge_applied_last.remote(), "recovering")
-                _get(ray, self.actors[i].catch_up.remote(pieces), "recovering")
-            elif applied[i] != m:
-                raise TrainingError("a node was lost and the others are too far apart to align")
+        if any(applied[i] < m - 1 for i in live):
+            raise TrainingError("a node was lost and the others are too far apart to align")
+        behind = [i for i in live if applied[i] == m - 1]
+        if behind:
+            source = next(i for i in live if applied[i] == m)
+            pieces = self.actors[source].merge_applied_last.remote()
+            _get(ray, [self.actors[i].catch_up.remote(pieces) for i in behind], "recovering")
         last = max(trained.values())
         for i in dead:
             self._restart(i, peer=live[0])

@@ -101,12 +101,6 @@ def merge_rows(
     return (base + weighted).astype(np.float32)
 
 
-def _row_norms(a: np.ndarray) -> np.ndarray:
-    """Euclidean norm of each row of ``a`` (the absolute value of a 1-d array), in float64."""
-    a = np.asarray(a, dtype=np.float64)
-    return np.sqrt((a * a).sum(axis=tuple(range(1, a.ndim)))) if a.ndim > 1 else np.abs(a)
-
-
 @njit(nogil=True, fastmath=True, cache=True)
 def _capped_sum(base, deltas, cap, out):  # pragma: no cover - compiled
     """``out = base + s * sum_i deltas[i]`` row by row, ``s`` shortening the sum to at most

@@ -98,7 +98,7 @@ class Node:
         self.cond = threading.Condition()
         self.inbox: dict[tuple, dict[int, dict]] = {}
         self.merges: dict[tuple, dict[int, dict]] = {}
-        self.last_merge: tuple[int, list[dict]] | None = None
+        self.last_merge: list[dict] | None = None  # the merge applied last
         self.aborted: int | None = None
         self.error: BaseException | None = None
         self.done: list[tuple[float, int, int]] = []
@@ -141,10 +141,6 @@ class Node:
 
     def pid(self) -> int:
         return os.getpid()
-
-    def peak_rss(self) -> int:
-        """Peak resident memory of this node's process, in bytes."""
-        return peak_rss()
 
     def position(self) -> tuple[int | None, int | None]:
         """The last round of this epoch trained, and the last whose merge was applied."""
@@ -203,19 +199,17 @@ class Node:
             self.updates[name][: rows[name]] = 0
         return tuple(pieces)
 
-    def settle(self, k_prev: int, merged: Sequence[dict]) -> int:
+    def settle(self, k_prev: int, merged: Sequence[dict]) -> None:
         """Apply the merge of the rows sent last and send nothing: afterwards every replica
         holds the merged values of those rows, and a new pipeline of rounds can start.
         Called right after a send, with no training between, so the rows take the merged
-        values exactly (a checkpoint of the merged weights resumes bit for bit). Returns the
-        bytes sent to others so far."""
+        values exactly (a checkpoint of the merged weights resumes bit for bit)."""
         self._apply(self.replica.merged_arrays(), k_prev, self._fetch(merged), exact=True)
         self.sent = {}
         self.trained = self.applied = None
         if self.idle_since is not None:
             self.stalls.append(time.perf_counter() - self.idle_since)
             self.idle_since = None
-        return self.bytes_sent + self.bytes_reduced
 
     def _fetch(self, items: Sequence) -> list:
         """``items`` with any Ray object references among them replaced by their objects."""
@@ -321,7 +315,7 @@ class Node:
                 self.cond.wait()
             box = self.merges.pop(key)
         merged = [box[j] for j in range(self.nodes)]
-        self.last_merge = (self.trained, merged)
+        self.last_merge = merged
         return merged
 
     def receive(self, key: tuple, sender: int, k: int, piece: dict) -> None:
@@ -371,17 +365,12 @@ class Node:
     def catch_up(self, pieces: list[dict]) -> None:
         """Apply a merge this node missed because its owner died while sending it (the
         pieces come from a peer that got them all)."""
-        self._apply(self.replica.merged_arrays(), self.sent_rows(), pieces)
+        sent_rows = max((a.shape[0] for a in self.sent.values()), default=0)
+        self._apply(self.replica.merged_arrays(), sent_rows, pieces)
 
-    def sent_rows(self) -> int:
-        """How many of the most frequent rows the last send took."""
-        return max((a.shape[0] for a in self.sent.values()), default=0)
-
-    def merge_applied_last(self) -> tuple[int | None, list[dict] | None]:
-        """The round after which this node applied its last merge, and that merge."""
-        if self.last_merge is None:
-            return None, None
-        return self.applied, self.last_merge[1]
+    def merge_applied_last(self) -> list[dict] | None:
+        """The merge this node applied last (what a peer that missed it catches up with)."""
+        return self.last_merge
 
     def snapshot(self) -> list[np.ndarray]:
         """The last merged weights (what a restarted peer starts again from)."""
