@@ -6,10 +6,20 @@ import itertools
 
 import numpy as np
 import pytest
+from numba import njit
 
 from helpers import step_loss_and_grads
 from w2v.huffman import HuffmanTree
-from w2v.kernels import CBOW_BATCH, KernelConfig, Tree, Weights, cbow_step, make_scratch, sg_step
+from w2v.kernels import (
+    CBOW_BATCH,
+    KernelConfig,
+    Tree,
+    Weights,
+    _log_sigmoid_and_gradient,
+    cbow_step,
+    make_scratch,
+    sg_step,
+)
 
 V, D, LR = 12, 8, 0.05
 CONTEXT = np.array([3, 5, 7, 3], dtype=np.int32)  # a repeated word must count twice
@@ -192,3 +202,26 @@ def test_cbow_mean_default_moves_inputs_by_the_whole_hidden_error(layer):
     np.testing.assert_allclose(default[0][words], len(CONTEXT) * exact[0][words], rtol=1e-4)
     for i in range(1, len(default)):
         np.testing.assert_array_equal(default[i], exact[i])
+
+
+def test_logistic_loss_and_gradient_within_float32_rounding():
+    """The compiled sigmoid (its own exp, no libm call, so loops of it vectorize) gives
+    -log P(label) and label - sigmoid(s) to a few float32 ulps of the float64 values, over
+    the whole range of scores, including both tails where 1 - p would cancel."""
+
+    @njit
+    def evaluate(scores, label):
+        loss, grad = np.empty_like(scores), np.empty_like(scores)
+        for i in range(scores.shape[0]):
+            loss[i], grad[i] = _log_sigmoid_and_gradient(scores[i], label)
+        return loss, grad
+
+    scores = np.concatenate([np.linspace(-80, 80, 200_001), [0.0, -1e-30, 1e-30]])
+    scores = scores.astype(np.float32)
+    s = scores.astype(np.float64)
+    for label in (0.0, 1.0):
+        loss, grad = evaluate(scores, np.float32(label))
+        want_loss = np.logaddexp(0.0, -s if label else s)
+        want_grad = 1.0 / (1.0 + np.exp(s)) if label else -1.0 / (1.0 + np.exp(-s))
+        assert np.max(np.abs(loss - want_loss) / want_loss) < 4e-7
+        assert np.max(np.abs(grad - want_grad) / np.abs(want_grad)) < 4e-7
