@@ -133,7 +133,8 @@ def _check_step(arch, cbow_mean, layer, bias, centres, negs=NEGS):
     targets = np.array([t for _, t in centres], np.int32)
     if arch == "sg":
         ((context, _),) = centres
-        kernel_loss = sg_step(cfg, context, len(context), targets, *args, scratch, NO_LOCKS)
+        row = np.asarray(context, np.int32)[None, :]
+        kernel_loss = sg_step(cfg, row, 0, len(context), targets, *args, scratch, NO_LOCKS)
     else:
         contexts = np.zeros((len(centres), 2 * cfg.window), np.int32)
         for b, (ctx, _) in enumerate(centres):

@@ -180,28 +180,28 @@ def _log_sigmoid_and_gradient(s: np.float32, label: np.float32) -> tuple[np.floa
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
-def _logistic_row(g, labels, m, lr):
-    """Turns the scores ``g[:m]`` into ``lr * (labels - sigmoid(g))`` and returns the summed
-    ``-log P(label)``. No branch in the body, so it runs as vector code."""
+def _logistic_row(G, i, labels, m, lr):
+    """Turns the scores ``G[i, :m]`` into ``lr * (labels[0, :m] - sigmoid(G[i, :m]))`` and
+    returns the summed ``-log P(label)``. No branch in the body, so it runs as vector code."""
     loss = np.float32(0.0)
     for j in range(m):
-        term, grad = _log_sigmoid_and_gradient(g[j], labels[j])
+        term, grad = _log_sigmoid_and_gradient(G[i, j], labels[0, j])
         loss += term
-        g[j] = grad * lr
+        G[i, j] = grad * lr
     return loss
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, _nrt=False)
 def sigmoid_layer(H, n, outs, labels, m, W, bias, use_bias, lr, dH, G):
     """Binary logistic predictions of rows ``outs[:m]`` of ``W`` from ``H[:n]``.
 
     Adds ``-lr * dL/dH`` to ``dH[:n]``, updates ``W`` (and ``bias``) by ``-lr * dL/dW``, and
-    returns the summed loss ``sum_i sum_j -log P(labels[j] | H[i])``. As plain loops::
+    returns the summed loss ``sum_i sum_j -log P(labels[0, j] | H[i])``. As plain loops::
 
         for i < n, j < m:    # every score before any update
             s = H[i] . W[outs[j]] + bias[outs[j]]
-            loss += -log P(labels[j] | s)
-            G[i, j] = lr * (labels[j] - sigmoid(s))
+            loss += -log P(labels[0, j] | s)
+            G[i, j] = lr * (labels[0, j] - sigmoid(s))
         for i < n, j < m:
             dH[i] += G[i, j] * W[outs[j]]
         for j < m, i < n:
@@ -236,7 +236,7 @@ def sigmoid_layer(H, n, outs, labels, m, W, bias, use_bias, lr, dH, G):
         if use_bias:
             for j in range(m):
                 G[i, j] += bias[outs[j]]
-        loss += _logistic_row(G[i], labels, m, lr)
+        loss += _logistic_row(G, i, labels, m, lr)
     for i in range(n):
         for j in range(0, m4, 4):
             r0, r1, r2, r3 = outs[j], outs[j + 1], outs[j + 2], outs[j + 3]
@@ -266,7 +266,7 @@ def sigmoid_layer(H, n, outs, labels, m, W, bias, use_bias, lr, dH, G):
     return loss
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, _nrt=False)
 def sparse_sigmoid_layer(H, n, outs, L, m, W, bias, use_bias, lr, dH, G):
     """Binary logistic predictions of the distinct rows ``outs[:m]`` of ``W``: input ``i``
     predicts row ``j`` with label ``L[i, j]``, or not at all where ``L[i, j] < 0``.
@@ -312,7 +312,7 @@ def sparse_sigmoid_layer(H, n, outs, L, m, W, bias, use_bias, lr, dH, G):
     return loss
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, _nrt=False)
 def softmax_layer(H, n, target, W, bias, use_bias, lr, dH, P):
     """Full softmax over all rows of ``W`` from ``H[:n]``, each predicting ``target``.
 
@@ -376,7 +376,7 @@ def _merge_targets(targets, n, outs, L):
     return m
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, _nrt=False)
 def predict_and_update(cfg, n, targets, nt, negs, weights, tree, lr, scratch):
     """Every enabled output layer predicts from ``scratch.H[:n]``; returns the summed loss.
 
@@ -391,7 +391,8 @@ def predict_and_update(cfg, n, targets, nt, negs, weights, tree, lr, scratch):
     if nt > 1 and (cfg.hs or cfg.softmax):
         raise ValueError("a block with several targets takes negative sampling only")
     for i in range(n):
-        dH[i, :] = 0.0
+        for c in range(H.shape[1]):
+            dH[i, c] = 0.0
     loss = 0.0
     # ------------------------------------------------------------ HIERARCHICAL SOFTMAX
     # one binary prediction per inner node on the target's path: the branch taken
@@ -402,7 +403,7 @@ def predict_and_update(cfg, n, targets, nt, negs, weights, tree, lr, scratch):
             outs[j] = tree.points[t, j]
             labels[0, j] = 1.0 - tree.codes[t, j]
         loss += sigmoid_layer(
-            H, n, outs, labels[0], m, weights.syn1, weights.hs_bias, cfg.bias, lr, dH, G
+            H, n, outs, labels, m, weights.syn1, weights.hs_bias, cfg.bias, lr, dH, G
         )
     # ------------------------------------------------------------ NEGATIVE SAMPLING
     # the target labelled 1, each negative 0
@@ -415,7 +416,7 @@ def predict_and_update(cfg, n, targets, nt, negs, weights, tree, lr, scratch):
             for j in range(k):
                 outs[j + 1] = negs[j]
                 labels[0, j + 1] = 0.0
-            loss += sigmoid_layer(H, n, outs, labels[0], k + 1, W, bias, cfg.bias, lr, dH, G)
+            loss += sigmoid_layer(H, n, outs, labels, k + 1, W, bias, cfg.bias, lr, dH, G)
         else:
             # Targets and negatives are disjoint rows and H does not move until the caller
             # applies dH, so two layers in turn still take one exact gradient step.
@@ -423,7 +424,7 @@ def predict_and_update(cfg, n, targets, nt, negs, weights, tree, lr, scratch):
             loss += sparse_sigmoid_layer(H, n, outs, labels, m, W, bias, cfg.bias, lr, dH, G)
             for j in range(k):
                 labels[0, j] = 0.0
-            loss += sigmoid_layer(H, n, negs, labels[0], k, W, bias, cfg.bias, lr, dH, G)
+            loss += sigmoid_layer(H, n, negs, labels, k, W, bias, cfg.bias, lr, dH, G)
     # ------------------------------------------------------------ FULL SOFTMAX
     # cross-entropy over every word of the vocabulary
     if cfg.softmax:
@@ -433,7 +434,7 @@ def predict_and_update(cfg, n, targets, nt, negs, weights, tree, lr, scratch):
     return loss
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, _nrt=False)
 def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch, lockf):
     """CBOW on ``nb`` centres at once: for each ``b``, the mean (or sum) of the context
     vectors ``contexts[b, :cnts[b]]``, plus the hidden bias, predicts ``targets[b]``. All
@@ -484,10 +485,11 @@ def cbow_step(cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch
     return loss
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, scratch, lockf):
-    """Skip-gram block: each of the ``cnt`` context words' vectors (plus the hidden bias)
-    predicts ``target[0]``, all scored before any update. As plain loops::
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, _nrt=False)
+def sg_step(cfg, contexts, first, cnt, target, negs, weights, tree, lr, scratch, lockf):
+    """Skip-gram block: each of the ``cnt`` context words ``context = contexts[0, first:]``,
+    its vector plus the hidden bias, predicts ``target[0]``, all scored before any update.
+    As plain loops::
 
         for i < cnt:
             H[i] = syn0[context[i]] + hidden_bias
@@ -502,12 +504,12 @@ def sg_step(cfg, context, cnt, target, negs, weights, tree, lr, scratch, lockf):
     H, dH = scratch.H, scratch.dH
     d = syn0.shape[1]
     for i in range(cnt):
-        w = context[i]
+        w = contexts[0, first + i]
         for k in range(d):
             H[i, k] = syn0[w, k] + hidden_bias[k] if cfg.bias else syn0[w, k]
     loss = predict_and_update(cfg, cnt, target, 1, negs, weights, tree, lr, scratch)
     for i in range(cnt):
-        w = context[i]
+        w = contexts[0, first + i]
         if lockf.shape[0] > 0:
             f = lockf[w]
             for k in range(d):
@@ -612,6 +614,26 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
     tuple
         ``(loss sum, predictions, words read)``.
     """
+    sent = np.empty(ids.shape[0], dtype=np.int32)
+    contexts = np.empty((CBOW_BATCH, 2 * cfg.window), dtype=np.int32)
+    cnts = np.empty(CBOW_BATCH, dtype=np.int32)
+    targets = np.empty(CBOW_BATCH, dtype=np.int32)
+    negs = np.empty(max(cfg.negative, 1), dtype=np.int32)
+    return _train_sentences(
+        ids, cfg, weights, tree, sampler, schedule, words_before, rng, scratch,
+        sent, contexts, cnts, targets, negs,
+    )  # fmt: skip
+
+
+# Without the runtime's reference counting (``_nrt=False``): every array this loop and the
+# steps inlined into it touch was allocated by the caller, and otherwise each view or
+# unpacked tuple field costs an atomic update of a header that all threads share.
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, _nrt=False)
+def _train_sentences(
+    ids, cfg, weights, tree, sampler, schedule, words_before, rng, scratch,
+    sent, contexts, cnts, targets, negs,
+):  # fmt: skip
+    """The loop of :func:`train_chunk`, over buffers it allocated."""
     alpha, min_alpha = np.float32(schedule.alpha), np.float32(schedule.min_alpha)
     threshold, alias, keep = sampler.threshold, sampler.alias, sampler.keep
     n = ids.shape[0]
@@ -619,11 +641,6 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
     ns_only = cfg.negative > 0 and not cfg.hs and not cfg.softmax
     batch = CBOW_BATCH if cfg.blocked and not cfg.sg and ns_only else 1
     stride = 2 * window + 1 if batch > 1 else 1  # centres of a CBOW batch: contexts disjoint
-    sent = np.empty(n, dtype=np.int32)
-    contexts = np.empty((batch, 2 * window), dtype=np.int32)
-    cnts = np.empty(batch, dtype=np.int32)
-    targets = np.empty(batch, dtype=np.int32)
-    negs = np.empty(max(cfg.negative, 1), dtype=np.int32)
     loss = 0.0
     predictions = 0
     words = 0
@@ -655,11 +672,10 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
                         break
                     # its context: the words up to `reach` positions before and after it
                     reach = window - below(rng, window) if cfg.shrink_windows else window
-                    context = contexts[nb]
                     cnt = 0
                     for j in range(max(0, centre - reach), min(length, centre + reach + 1)):
                         if j != centre:
-                            context[cnt] = sent[j]
+                            contexts[nb, cnt] = sent[j]
                             cnt += 1
                     if cnt > 0:
                         targets[nb] = sent[centre]
@@ -668,7 +684,7 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
                 if nb == 0:
                     continue
                 for k in range(cfg.negative):
-                    negs[k] = draw_negative(threshold, alias, rng, targets[:nb])
+                    negs[k] = draw_negative(threshold, alias, rng, targets, nb)
                 if not cfg.sg:  # CBOW: each context predicts its centre
                     loss += cbow_step(
                         cfg, contexts, cnts, targets, nb, negs, weights, tree, lr, scratch,
@@ -677,7 +693,7 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
                     predictions += nb
                 elif cfg.blocked:  # skip-gram, the centre's whole context in one block
                     loss += sg_step(
-                        cfg, contexts[0], cnts[0], targets, negs, weights, tree, lr, scratch,
+                        cfg, contexts, 0, cnts[0], targets, negs, weights, tree, lr, scratch,
                         sampler.lockf,
                     )  # fmt: skip
                     predictions += cnts[0]
@@ -685,9 +701,9 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
                     for c in range(cnts[0]):
                         if c > 0:
                             for k in range(cfg.negative):
-                                negs[k] = draw_negative(threshold, alias, rng, targets[:1])
+                                negs[k] = draw_negative(threshold, alias, rng, targets, 1)
                         loss += sg_step(
-                            cfg, contexts[0, c : c + 1], 1, targets, negs, weights, tree, lr,
+                            cfg, contexts, c, 1, targets, negs, weights, tree, lr,
                             scratch, sampler.lockf,
                         )  # fmt: skip
                     predictions += cnts[0]

@@ -86,10 +86,12 @@ class AliasTable:
 
 @njit(nogil=True, cache=True, inline="always")
 def draw_negative(
-    threshold: np.ndarray, alias: np.ndarray, state: np.ndarray, avoid: np.ndarray
+    threshold: np.ndarray, alias: np.ndarray, state: np.ndarray, avoid: np.ndarray, n_avoid: int
 ) -> int:
-    """One draw from the alias table, drawn again while it is one of ``avoid`` (the positives
-    of the step: one word, or each centre of a CBOW batch that shares the negatives)."""
+    """One draw from the alias table, drawn again while it is one of ``avoid[:n_avoid]`` (the
+    positives of the step: one word, or each centre of a CBOW batch that shares the
+    negatives). A count rather than a slice: a slice in compiled code is a reference-counted
+    view, an atomic operation on the array's shared header per draw."""
     n = np.uint64(threshold.shape[0])
     while True:
         r = next_u64(state)
@@ -97,8 +99,8 @@ def draw_negative(
         if (r & np.uint64(0xFFFFFFFF)) >= threshold[i]:
             i = alias[i]
         hit = False
-        for a in avoid:
-            hit |= i == a
+        for j in range(n_avoid):
+            hit |= i == avoid[j]
         if not hit:
             return i
 
@@ -106,7 +108,7 @@ def draw_negative(
 @njit(nogil=True, cache=True)
 def _draw_many(threshold, alias, state, avoid, out):
     for k in range(out.shape[0]):
-        out[k] = draw_negative(threshold, alias, state, avoid)
+        out[k] = draw_negative(threshold, alias, state, avoid, avoid.shape[0])
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
