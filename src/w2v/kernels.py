@@ -35,6 +35,13 @@ The arrays travel in named groups: :class:`Weights` (what training changes), :cl
 (the Huffman paths), :class:`Sampler` (negative and subsampling tables), :class:`Scratch` (one
 thread's buffers) and :class:`Schedule` (the learning-rate schedule), with the integer switches
 in :class:`KernelConfig`.
+
+Below :func:`train_chunk`, nothing allocates, and the loop, the steps and the layers are
+compiled without numba's reference counting (``_nrt=False``): with it, every view of an array
+and every array taken out of a named group costs an atomic update of the array's header, and
+the weights' headers are shared by all threads. For the same reason they index rows of 2-d
+buffers rather than take slices. The sigmoid has its own exp (:func:`_exp_neg`) so that a row
+of scores runs in vector registers (a libm call per score does not vectorize).
 """
 
 from __future__ import annotations
