@@ -183,6 +183,41 @@ def _compact(keep, hashes, starts, lens, counts, key_bytes):
     return w_out, b_out
 
 
+@njit(nogil=True, cache=True)
+def _merge_words(
+    src_bytes, src_starts, src_lens, src_counts, i, n_src,
+    slots, hashes, starts, lens, counts, key_bytes, n_words, n_bytes, ids,
+):  # fmt: skip
+    """Add the words ``i:n_src`` of another count (bytes, starts, lengths, counts) to the
+    table, in order, writing each one's id here to ``ids``: a word not here yet is appended,
+    so the table's order stays the order of first appearance when counts are merged in
+    corpus order. Stops early (``full``) when the table must grow, as :func:`_count_block`.
+    Returns ``(next word, n_words, n_bytes, full)``."""
+    cap_words = hashes.shape[0]
+    cap_bytes = key_bytes.shape[0]
+    max_load = slots.shape[0] // 2
+    while i < n_src:
+        s = src_starts[i]
+        e = s + src_lens[i]
+        h = fnv1a(src_bytes, s, e)
+        j = find_slot(slots, hashes, starts, lens, key_bytes, src_bytes, s, e, h)
+        w = slots[j]
+        if w >= 0:
+            counts[w] += src_counts[i]
+        else:
+            if n_words >= cap_words or n_words >= max_load or n_bytes + e - s > cap_bytes:
+                return i, n_words, n_bytes, True
+            n_words, n_bytes = insert_word(
+                slots, j, hashes, starts, lens, counts, key_bytes, n_words, n_bytes,
+                src_bytes, s, e, h,
+            )  # fmt: skip
+            w = n_words - 1
+            counts[w] = src_counts[i]
+        ids[i] = w
+        i += 1
+    return i, n_words, n_bytes, False
+
+
 _NO_IDS = np.zeros(0, dtype=np.int32)
 
 
@@ -267,6 +302,31 @@ class WordTable:
             if not full:
                 return total, k
             self._grow(needed_bytes=n - pos)
+
+    def add_words(
+        self, key_bytes: np.ndarray, starts: np.ndarray, lens: np.ndarray, counts: np.ndarray
+    ) -> np.ndarray:
+        """Add the counts of words given as UTF-8 bytes (word ``i`` is
+        ``key_bytes[starts[i]:starts[i] + lens[i]]``, in order of first appearance) to this
+        table, new words appended in that order. Merging counts in corpus order keeps every
+        word's first appearance, so the merged table orders words as one count of the whole
+        corpus would. Returns each given word's int32 id here."""
+        n = counts.shape[0]
+        ids = np.empty(n, dtype=np.int32)
+        i = 0
+        while True:
+            i, self.n_words, self.n_bytes, full = _merge_words(
+                key_bytes, starts, lens, counts, i, n, self.slots, self.hashes, self.starts,
+                self.lens, self.counts, self.key_bytes, self.n_words, self.n_bytes, ids,
+            )  # fmt: skip
+            if not full:
+                return ids
+            self._grow(needed_bytes=int(lens[i:].sum()))
+
+    def add_table(self, other: WordTable) -> np.ndarray:
+        """:meth:`add_words` with the words and counts of ``other``."""
+        n = other.n_words
+        return self.add_words(other.key_bytes, other.starts[:n], other.lens[:n], other.counts[:n])
 
     def _grow(self, needed_bytes: int) -> None:
         """Double the word arrays and key bytes (and the slots when the load factor demands)."""
