@@ -11,16 +11,18 @@ system).
 
 Systems:
 
-- ``sequential``: the one-thread pass as before this module's parallel pass
-  (``Vocabulary.build`` recording ids into an ``IdSpool``, then ``EncodedCorpus.from_spool``);
+- ``today``: the one-thread pass before the parallel one (``Vocabulary.build`` recording ids
+  into an ``IdSpool``, then ``EncodedCorpus.from_spool``), run from ``--baseline-src`` (the
+  ``src/`` of that commit, e.g. ``git archive 28a6b8f src | tar -x -C /tmp/base``);
+- ``sequential``: the same code path run from this tree (its word table included);
 - ``w2v-N``: :func:`w2v.vocab_pass.count_corpus` on N threads, encoding included;
 - ``word2vec.c``: ``word2vec -train FILE -min-count 5 -save-vocab V`` (no ``-output``: it
   counts, sorts and saves the vocabulary, then exits); peak RSS from ``wait4``;
 - ``gensim``: ``Word2Vec(min_count=5, workers=N).build_vocab(corpus_file=FILE)`` (which also
   sorts the vocabulary and allocates the weights).
 
-    PYTHONPATH=src python benchmarks/vocab_pass.py --word2vec-c /tmp/word2vec --repeats 1 \\
-        --json /tmp/vocab-pass.json
+    PYTHONPATH=src python benchmarks/vocab_pass.py --word2vec-c /tmp/word2vec \\
+        --baseline-src /tmp/base/src --repeats 1 --json /tmp/vocab-pass.json
 """
 
 from __future__ import annotations
@@ -66,9 +68,14 @@ def prepare(corpus: str, cache: Path) -> Path:
 
 # ------------------------------------------------------------------------------ children
 def _vmhwm() -> int:
-    from w2v.rss import peak_rss
+    """Peak RSS of this process since the last :func:`_reset` (VmHWM), in bytes."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        return next(int(ln.split()[1]) * 1024 for ln in f if ln.startswith("VmHWM:"))
 
-    return peak_rss()
+
+def _reset() -> None:
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+        f.write("5")
 
 
 def child(spec: dict) -> dict:
@@ -80,9 +87,7 @@ def child(spec: dict) -> dict:
         from gensim.models import Word2Vec as GensimW2V
 
         logging.getLogger("gensim").setLevel(logging.WARNING)
-        from w2v.rss import reset_peak_rss
-
-        reset_peak_rss()
+        _reset()
         t0 = time.perf_counter()
         model = GensimW2V(min_count=MIN_COUNT, workers=spec["threads"])
         model.build_vocab(corpus_file=str(path))
@@ -91,17 +96,17 @@ def child(spec: dict) -> dict:
                 "words": len(model.wv), "peak_rss": _vmhwm()}  # fmt: skip
 
     from w2v.corpus import Corpus, EncodedCorpus, IdSpool
-    from w2v.rss import reset_peak_rss
-    from w2v.vocab_pass import count_corpus
     from w2v.vocabulary import Vocabulary
 
     def run(p: Path) -> tuple:
-        if system == "sequential":
+        if system in ("today", "sequential"):
             spool = IdSpool()
             vocab = Vocabulary.build(Corpus(p).blocks(), MIN_COUNT, ids_sink=spool)
             enc = EncodedCorpus.from_spool(spool, vocab, MAX_SENTENCE_LENGTH, 1 << 16)
             spool.close()
         else:
+            from w2v.vocab_pass import count_corpus
+
             vocab, enc = count_corpus(
                 Corpus(p), spec["threads"], MIN_COUNT,
                 encode=lambda v: (MAX_SENTENCE_LENGTH, 1 << 16),
@@ -112,7 +117,7 @@ def child(spec: dict) -> dict:
         warm = Path(tmp) / "warm.txt"
         warm.write_text(" ".join(f"w{i % 5000}" for i in range(50_000)) + "\n" * 3)
         run(warm)[1].close()
-    reset_peak_rss()
+    _reset()
     t0 = time.perf_counter()
     vocab, enc = run(path)
     seconds = time.perf_counter() - t0
@@ -146,7 +151,8 @@ def measure(spec: dict, word2vec_c: str | None) -> dict:
     if spec["system"] == "word2vec.c":
         return run_word2vec_c(word2vec_c, Path(spec["path"]))
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
+    src = spec["baseline_src"] if spec["system"] == "today" else str(ROOT / "src")
+    env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
     for line in proc.stdout.splitlines():
@@ -157,10 +163,10 @@ def measure(spec: dict, word2vec_c: str | None) -> dict:
 
 # ------------------------------------------------------------------------------ report
 def table(results: list[dict]) -> str:
-    """Markdown: per corpus and system, median seconds, tokens/s, speed-up over the
-    sequential pass, peak RSS and its ratio to the sequential pass's."""
-    rows = ["| corpus | system | runs | seconds (median) | tokens/s | vs sequential | "
-            "peak RSS MiB | RSS vs sequential |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    """Markdown: per corpus and system, median seconds, tokens/s, speed-up over today's
+    one-thread pass, peak RSS (the largest of the runs) and its ratio to today's."""
+    rows = ["| corpus | system | runs | seconds (median) | tokens/s | speed vs today | "
+            "peak RSS MiB | RSS vs today |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     corpora = list(dict.fromkeys(r["corpus"] for r in results))
     systems = list(dict.fromkeys(r["label"] for r in results))
     for corpus in corpora:
@@ -173,7 +179,7 @@ def table(results: list[dict]) -> str:
             if got:
                 med[label] = (statistics.median(r["seconds"] for r in got),
                               max(r["peak_rss"] for r in got), len(got))  # fmt: skip
-        base = med.get("sequential")
+        base = med.get("today") or med.get("sequential")
         for label, (sec, rss, n) in med.items():
             speed = f"{base[0] / sec:.2f}x" if base else ""
             rss_ratio = f"{rss / base[1]:.2f}x" if base else ""
@@ -188,9 +194,11 @@ def main() -> None:
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--corpora", default="enwiki,zipf")
     ap.add_argument("--threads", default="1,2", help="thread counts of the parallel pass")
-    ap.add_argument("--systems", default="sequential,w2v,word2vec.c,gensim")
+    ap.add_argument("--systems", default="today,w2v,word2vec.c,gensim")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--word2vec-c", help="a word2vec.c binary (else word2vec.c is skipped)")
+    ap.add_argument("--baseline-src", help="the src/ of the commit before the parallel pass, "
+                    "measured as system 'today' (its one-thread pass)")  # fmt: skip
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "w2v-bench-cache")
     ap.add_argument("--json", type=Path, help="append the raw results to this JSON file")
     args = ap.parse_args()
@@ -204,9 +212,13 @@ def main() -> None:
         if system == "word2vec.c" and not args.word2vec_c:
             print("word2vec.c skipped: no --word2vec-c binary", file=sys.stderr)
             continue
+        if system == "today" and not args.baseline_src:
+            print("today skipped: no --baseline-src", file=sys.stderr)
+            continue
         for t in threads if system in ("w2v", "gensim") else [1]:
             label = f"{system}-{t}" if system in ("w2v", "gensim") else system
-            specs.append({"system": system, "threads": t, "label": label})
+            specs.append({"system": system, "threads": t, "label": label,
+                          "baseline_src": args.baseline_src})  # fmt: skip
     results = json.loads(args.json.read_text()) if args.json and args.json.exists() else []
     for repeat in range(args.repeats):
         for corpus, path in paths.items():

@@ -305,15 +305,23 @@ class _LineCounter:
         self.last = NEWLINE_BYTE  # as if after a newline: a leading newline is an empty line
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
-        ends = np.flatnonzero(block == NEWLINE_BYTE)
-        if ends.shape[0]:
-            before = block[ends - 1]
-            if ends[0] == 0:
-                before[0] = self.last
-            self.count += int(np.count_nonzero(before != NEWLINE_BYTE))
+        self.count += _count_lines(block, self.last)
         if block.shape[0]:
             self.last = block[-1]
         return block
+
+
+@njit(nogil=True, cache=True)
+def _count_lines(block, last):
+    """Newlines of ``block`` that end a non-empty line (``last``: the byte before it)."""
+    n = 0
+    prev = last
+    for i in range(block.shape[0]):
+        b = block[i]
+        if b == NEWLINE_BYTE and prev != NEWLINE_BYTE:
+            n += 1
+        prev = b
+    return n
 
 
 class InvalidText:

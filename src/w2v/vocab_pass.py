@@ -130,11 +130,11 @@ def _count_range(
             if ids.shape[0] < block.shape[0] + 1:
                 ids = np.empty(block.shape[0] + 1, dtype=np.int32)
             n_tokens, k = table.count_with_ids(block, ids)
-            ends = np.flatnonzero(ids[:k] == LINE_END)
-            if ends.shape[0]:
+            first, last = _first_last(ids, k)
+            if first >= 0:
                 if res.first_end < 0:
-                    res.first_end = res.spool.n_ids + int(ends[0])
-                res.last_end = res.spool.n_ids + int(ends[-1])
+                    res.first_end = res.spool.n_ids + first
+                res.last_end = res.spool.n_ids + last
             res.spool(ids[:k])
         res.tokens += n_tokens
         meter[0] += block.shape[0]  # (one writer per counter; read for progress only)
@@ -144,7 +144,25 @@ def _count_range(
             res.min_reduce += 1
             res.pruned = True
     res.lines = lines.count
+    if index > 0:
+        table.drop_index()  # merged by words and counts alone: the index would only weigh
     return res
+
+
+@njit(nogil=True, cache=True)
+def _first_last(ids, k):
+    """Indices of the first and last :data:`LINE_END` in ``ids[:k]`` (-1, -1 if none)."""
+    first = -1
+    for i in range(k):
+        if ids[i] == LINE_END:
+            first = i
+            break
+    if first < 0:
+        return -1, -1
+    for i in range(k - 1, first - 1, -1):
+        if ids[i] == LINE_END:
+            return first, i
+    return first, first
 
 
 def _run(jobs: list[Callable[[], object]], threads: int, stop: _Stop,

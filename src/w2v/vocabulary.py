@@ -220,6 +220,16 @@ def _merge_words(
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
 
+#: The slots' type: a word id (a table holds fewer than 2**31 words), half the size of int64.
+SLOT = np.int32
+
+
+def _enlarged(a: np.ndarray, size: int, used: int) -> np.ndarray:
+    """``a`` in a new array of ``size`` entries, its first ``used`` copied, the rest unset."""
+    out = np.empty(size, dtype=a.dtype)
+    out[:used] = a[:used]
+    return out
+
 
 def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int | None) -> int:
     """``min_count``, raised to keep at most ``max_final_vocab`` words (gensim's rule: the
@@ -260,7 +270,7 @@ class WordTable:
     def __init__(self, capacity: int = 1 << 14, byte_capacity: int | None = None) -> None:
         capacity = max(16, int(capacity))
         n_slots = 1 << int(np.ceil(np.log2(capacity * 2)))
-        self.slots = np.full(n_slots, -1, dtype=np.int64)
+        self.slots = np.full(n_slots, -1, dtype=SLOT)
         self.hashes = np.zeros(capacity, dtype=np.uint64)
         self.starts = np.zeros(capacity, dtype=np.int64)
         self.lens = np.zeros(capacity, dtype=np.int64)
@@ -329,15 +339,27 @@ class WordTable:
         return self.add_words(other.key_bytes, other.starts[:n], other.lens[:n], other.counts[:n])
 
     def _grow(self, needed_bytes: int) -> None:
-        """Double the word arrays and key bytes (and the slots when the load factor demands)."""
+        """Double the word arrays and key bytes (and the slots when the load factor demands).
+
+        Only the part in use is copied: the rest of a new array stays untouched, so the
+        system gives it memory only as words fill it (doubling then costs address space,
+        not resident memory)."""
         cap = self.hashes.shape[0] * 2
         for name in ("hashes", "starts", "lens", "counts"):
-            setattr(self, name, np.resize(getattr(self, name), cap))
+            setattr(self, name, _enlarged(getattr(self, name), cap, self.n_words))
         new_bytes = max(self.key_bytes.shape[0] * 2, self.n_bytes + min(needed_bytes, 1 << 20))
-        self.key_bytes = np.resize(self.key_bytes, new_bytes)
+        self.key_bytes = _enlarged(self.key_bytes, new_bytes, self.n_bytes)
         if cap > self.slots.shape[0] // 2:
-            self.slots = np.full(self.slots.shape[0] * 2, -1, dtype=np.int64)
+            n_slots = self.slots.shape[0] * 2
+            self.slots = None  # (freed before its successor is filled)
+            self.slots = np.full(n_slots, -1, dtype=SLOT)
             _rebuild_slots(self.slots, self.hashes, self.n_words)
+
+    def drop_index(self) -> None:
+        """Free the hash index (slots and hashes) of a finished count: what is left (words
+        and counts) can still be merged into another table (:meth:`add_table`), not looked
+        up or counted into."""
+        self.slots = self.hashes = None
 
     def prune(self, min_reduce: int, trim_rule: TrimRule | None = None) -> None:
         """Forget the words seen at most ``min_reduce`` times (word2vec.c's ReduceVocab), or
