@@ -220,6 +220,21 @@ def _merge_words(
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
 
+
+@njit(nogil=True, cache=True)
+def _gather_words(key_bytes, starts, lens, ids, out):
+    """The bytes of words ``ids`` (lengths ``lens``) into ``out``, newline-separated."""
+    k = 0
+    for i in range(ids.shape[0]):
+        if i > 0:
+            out[k] = 10
+            k += 1
+        s = starts[ids[i]]
+        for j in range(lens[i]):
+            out[k + j] = key_bytes[s + j]
+        k += lens[i]
+
+
 #: The slots' type: a word id (a table holds fewer than 2**31 words), half the size of int64.
 SLOT = np.int32
 
@@ -376,6 +391,15 @@ class WordTable:
             keep, self.hashes, self.starts, self.lens, self.counts, self.key_bytes
         )
         _rebuild_slots(self.slots, self.hashes, self.n_words)
+
+    def words_of(self, ids: np.ndarray) -> list[str]:
+        """The words of ``ids``, decoded (in one piece: no Python call per word)."""
+        if ids.shape[0] == 0:
+            return []
+        lens = self.lens[ids]
+        blob = np.empty(int(lens.sum()) + ids.shape[0] - 1, dtype=np.uint8)
+        _gather_words(self.key_bytes, self.starts, lens, ids, blob)
+        return blob.tobytes().decode("utf-8").split("\n")  # no word holds a newline
 
     def word(self, i: int) -> bytes:
         s = int(self.starts[i])
@@ -540,7 +564,7 @@ class Vocabulary:
             counts, min_count, max_final_vocab, trim_rule,
             lambda i: table.word(i).decode("utf-8"), sorted_vocab,
         )  # fmt: skip
-        words = [table.word(int(i)).decode("utf-8") for i in order]
+        words = table.words_of(order)
         vocab = cls(words, counts[order].copy(), total_tokens)
         vocab.effective_min_count = effective_min_count(counts, min_count, max_final_vocab)
         return vocab, order
