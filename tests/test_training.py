@@ -323,3 +323,21 @@ def test_the_vocabulary_pass_on_two_threads_trains_the_same_bits(real_sentences,
     np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)
     np.testing.assert_array_equal(a.syn1neg, b.syn1neg)
     assert a.loss_history == b.loss_history
+
+
+def test_build_vocab_reports_the_passs_bytes_and_tokens(real_sentences, tmp_path):
+    path = tmp_path / "corpus.txt"
+    _write(path, real_sentences[:300])
+    seen = []
+
+    class Listen(Callback):
+        def on_vocab_progress(self, model, progress) -> None:
+            seen.append(progress)
+
+    model = Word2Vec(vector_size=16, min_count=2, workers=2)
+    model.build_vocab(path, callbacks=[Listen()])
+    last = seen[-1]
+    assert last.final and last.total_bytes == path.stat().st_size
+    assert last.bytes == last.total_bytes + 1  # and the newline that ends each file's text
+    assert last.tokens == model.corpus_total_words
+    assert last.tokens_per_sec > 0 and last.bytes_per_sec > 0

@@ -59,8 +59,9 @@ class Progress:
 @dataclass(frozen=True)
 class PassProgress:
     """Where the vocabulary pass (counting and encoding a file corpus) stands: bytes of text
-    and tokens counted so far, of about ``total_bytes`` (the files' sizes on disk; the bytes
-    of a compressed file count as decompressed, so they can run past it)."""
+    and tokens counted so far, of about ``total_bytes`` (the files' sizes on disk). The bytes
+    counted are the text as read: decompressed, and ending each file with one newline more
+    than it has, so they can run past ``total_bytes``."""
 
     bytes: int
     total_bytes: int
