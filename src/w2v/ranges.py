@@ -34,12 +34,6 @@ class Piece:
     start: int
     stop: int
     compressed: bool = False
-    #: The file's size (on disk): a piece that stops there ends the file.
-    size: int = -1
-
-    @property
-    def ends_file(self) -> bool:
-        return self.compressed or self.size < 0 or self.stop >= self.size
 
 
 def is_compressed(path: Path) -> bool:
@@ -115,6 +109,6 @@ def plan_ranges(files: list[Path], n: int) -> list[tuple[Piece, ...]]:
             begin = end - size
             a, b = max(lo, begin), min(hi, end)
             if a < b or (size == 0 and lo <= begin < hi):
-                pieces.append(Piece(str(path), a - begin, b - begin, is_compressed(path), size))
+                pieces.append(Piece(str(path), a - begin, b - begin, is_compressed(path)))
         ranges.append(tuple(pieces))
     return ranges

@@ -229,7 +229,7 @@ def count_corpus(
     t0 = time.perf_counter()
     ranges = [r for r in plan_ranges(corpus.files, max(1, threads)) if r]
     if not ranges:  # only empty files: read them as one reading would (each ends a line)
-        ranges = [tuple(Piece(str(p), 0, 0, is_compressed(p), 0) for p in corpus.files)]
+        ranges = [tuple(Piece(str(p), 0, 0, is_compressed(p)) for p in corpus.files)]
     n_ranges = len(ranges)
     limit = None if max_vocab_size is None else math.ceil(max_vocab_size / n_ranges)
     meters = [[0, 0] for _ in ranges]
