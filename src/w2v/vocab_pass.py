@@ -278,7 +278,8 @@ def count_corpus(
             encoded = _encode(parts, id_maps, n_ranges, tmpdir, *encode(vocab))
             encoded.n_unknown_words = int(np.count_nonzero(counting_ids < 0))
         logger.debug(
-            "vocabulary pass: %d ranges, counting %.2fs, merging and selecting %.2fs, encoding %.2fs",
+            "vocabulary pass: %d ranges, counting %.2fs, merging and selecting %.2fs, "
+            "encoding %.2fs",
             n_ranges, t_count - t0, t_merge - t_count, time.perf_counter() - t_merge,
         )  # fmt: skip
     finally:
