@@ -116,17 +116,17 @@ def test_one_line_without_newline_is_streamed_in_bounded_blocks(tmp_path, monkey
 def _slow_blocks(monkeypatch, action):
     """Make the corpus reader call ``action(path)`` after its first block of each file."""
     monkeypatch.setattr(corpus_module, "BLOCK_BYTES", 256)
-    original = Corpus._clean
+    original = corpus_module.clean_utf8
     done = set()
 
-    def clean(self, data, path, *rest):
-        out = original(self, data, path, *rest)
+    def clean(data, path, *rest):
+        out = original(data, path, *rest)
         if path not in done:
             done.add(path)
             action(path)
         return out
 
-    monkeypatch.setattr(Corpus, "_clean", clean)
+    monkeypatch.setattr(corpus_module, "clean_utf8", clean)
 
 
 @pytest.mark.parametrize("when", ["build_vocab", "train"])

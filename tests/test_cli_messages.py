@@ -171,7 +171,7 @@ def test_softmax_beside_default_negative_sampling_is_said(tmp_path, capsys):
 def test_ctrl_c_while_counting_lists_the_vocabulary_not_written(tmp_path, capsys, monkeypatch):
     from w2v.word2vec import Word2Vec
 
-    def interrupted(self, corpus, update=False):
+    def interrupted(self, corpus, update=False, **kw):  # (callbacks= from the CLI)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Word2Vec, "build_vocab", interrupted)

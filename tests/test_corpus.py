@@ -202,3 +202,112 @@ def test_stdin_is_spooled_once_and_removed(tmp_path):
         assert first == second and first.strip() == stream.getvalue().strip()
         assert corpus.sentence_count == 2000
     assert not path.exists() and not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------ the pass on every thread
+def _mixed_corpus(d):
+    """Plain lines (CRLF, blank lines, Unicode spaces, no final newline), .gz and .bz2 files,
+    a one-line text8-style file and invalid UTF-8: every layout the pass cuts or not."""
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(3000)] + ["caf\u00e9", "\u65e5\u672c", "Apple,", "APPLE"]
+    p = 1.0 / np.arange(1, len(words) + 1)
+    draw = lambda n: " ".join(rng.choice(words, n, p=p / p.sum()))  # noqa: E731
+    d.mkdir()
+    lines = [draw(int(n)) for n in rng.integers(0, 30, 400)]
+    (d / "a.txt").write_text(TEXT + "\n" + "\r\n".join(lines[:200]) + "\n\n", encoding="utf-8")
+    with gzip.open(d / "b.txt.gz", "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines[200:300]))
+    with bz2.open(d / "c.txt.bz2", "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines[300:]) + "\n")
+    (d / "d.txt").write_text(draw(6000), encoding="utf-8")  # one line, no newline
+    (d / "e.txt").write_bytes(b"ok \xff\xfe bad\n\n  \t" * 40 + draw(500).encode() + b"\n")
+    return d
+
+
+def _pass(path, threads, kw, max_len, chunk_size=64, **build):
+    from w2v.vocab_pass import count_corpus
+
+    corpus = Corpus(path, **kw)
+    vocab, enc = count_corpus(corpus, threads, encode=lambda v: (max_len, chunk_size), **build)
+    return vocab, enc, corpus.sentence_count
+
+
+def _assert_same_encoding(a, b):
+    ids = [np.concatenate([e.read(c) for c in range(e.n_chunks)]) for e in (a, b)]
+    np.testing.assert_array_equal(ids[0], ids[1])
+    for name in ("chunk_starts", "chunk_words"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    for name in ("n_ids", "n_words", "n_raw_words", "n_unknown_words", "crc32"):
+        assert getattr(a, name) == getattr(b, name), name
+
+
+@pytest.mark.parametrize("layout", ["dir", "text8"])
+@pytest.mark.parametrize(
+    "kw", [{}, {"normalize": "split"}, {"unicode_errors": "ignore"}], ids=["raw", "split", "ign"]
+)
+@pytest.mark.parametrize("max_len", [7, 10_000])
+def test_the_pass_on_any_thread_count_gives_one_readings_vocabulary_and_ids(
+    tmp_path, monkeypatch, layout, kw, max_len
+):
+    import w2v.ranges
+
+    d = _mixed_corpus(tmp_path / "c")
+    path = d if layout == "dir" else d / "d.txt"
+    monkeypatch.setattr(corpus_module, "BLOCK_BYTES", 512)  # many blocks per range
+    monkeypatch.setattr(w2v.ranges, "_PREFER_NEWLINE", 64)  # cuts inside lines too
+    reference = Corpus(path, **kw)
+    vocab = Vocabulary.build(reference.blocks(), min_count=2)
+    with EncodedCorpus(Corpus(path, **kw), vocab, max_len, chunk_size=64) as text:
+        assert text.n_chunks > (5 if max_len == 7 or layout == "dir" else 0)
+        for threads in (1, 2, 3, 5, 8):
+            got, enc, sentences = _pass(path, threads, kw, max_len, min_count=2)
+            assert got.words == vocab.words, threads
+            assert got.counts.tolist() == vocab.counts.tolist()
+            assert got.total_tokens == vocab.total_tokens
+            assert sentences == reference.sentence_count
+            with enc:
+                _assert_same_encoding(enc, text)
+
+
+def test_ranges_cut_a_one_line_file_between_tokens(tmp_path):
+    from w2v.ranges import plan_ranges
+
+    path = tmp_path / "t8.txt"
+    path.write_text(" ".join(f"w{i % 977}" for i in range(200_000)))
+    ranges = plan_ranges([path], 4)
+    data = path.read_bytes()
+    assert [len(r) for r in ranges] == [1, 1, 1, 1]
+    for r in ranges[1:]:
+        assert data[r[0].start - 1 : r[0].start] == b" "  # just past a space, inside the line
+    assert [r[0].stop for r in ranges[:-1]] == [r[0].start for r in ranges[1:]]
+
+
+def test_a_compressed_file_is_read_whole_by_one_thread(tmp_path):
+    from w2v.ranges import plan_ranges
+
+    with gzip.open(tmp_path / "only.txt.gz", "wt") as f:
+        f.write("a b c\n" * 1000)
+    ranges = plan_ranges([tmp_path / "only.txt.gz"], 3)
+    assert sum(1 for r in ranges if r) == 1
+    vocab, enc, _ = _pass(tmp_path / "only.txt.gz", 3, {}, 10_000, min_count=1)
+    assert vocab.counts.tolist() == [1000, 1000, 1000]
+    enc.close()
+
+
+def test_invalid_utf8_in_a_later_range_is_reported_with_its_offset(tmp_path):
+    path = tmp_path / "c.txt"
+    good = b"alpha beta gamma\n" * 20_000
+    path.write_bytes(good + b"delta \xff epsilon\n" + good)
+    with pytest.raises(CorpusError, match=f"invalid UTF-8 at byte offset {len(good) + 6}"):
+        _pass(path, 3, {"unicode_errors": "strict"}, 10_000, min_count=1)
+
+
+def test_crc32_combine_equals_the_crc_of_the_joined_bytes():
+    import zlib
+
+    from w2v.vocab_pass import crc32_combine
+
+    rng = np.random.default_rng(3)
+    for n1, n2 in [(0, 5), (5, 0), (1, 1), (1000, 12345), (4096, 1 << 20)]:
+        a, b = rng.bytes(n1), rng.bytes(n2)
+        assert crc32_combine(zlib.crc32(a), zlib.crc32(b), n2) == zlib.crc32(a + b)

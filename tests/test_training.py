@@ -293,3 +293,51 @@ def test_a_corpus_changed_after_build_vocab_is_encoded_again(real_sentences, tmp
     n_words = model.epoch_history[-1].total_words
     with EncodedCorpus(Corpus(path), model.vocab) as enc:
         assert n_words == enc.n_words < model.vocab.counts.sum()
+
+
+def test_the_vocabulary_pass_on_two_threads_trains_the_same_bits(real_sentences, tmp_path,
+                                                                  monkeypatch):  # fmt: skip
+    import w2v.ranges
+    import w2v.vocab_pass
+
+    path = tmp_path / "corpus.txt"
+    _write(path, real_sentences[:300])
+    monkeypatch.setattr(w2v.ranges, "_PREFER_NEWLINE", 64)  # a cut inside a line
+    count = w2v.vocab_pass.count_corpus
+    models, threads_used = [], []
+    for threads in (1, 2):
+
+        def counting(corpus, workers, *args, threads=threads, **kw):
+            threads_used.append(threads)
+            return count(corpus, threads, *args, **kw)
+
+        monkeypatch.setattr("w2v.word2vec.count_corpus", counting)
+        model = Word2Vec(vector_size=16, min_count=2, epochs=2, workers=1, seed=3)
+        model.build_vocab(path)
+        assert model._encoded is not None  # the pass encoded the corpus
+        model.train(path)
+        models.append(model)
+    assert threads_used == [1, 2]
+    a, b = models
+    assert a.vocab.words == b.vocab.words
+    np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)
+    np.testing.assert_array_equal(a.syn1neg, b.syn1neg)
+    assert a.loss_history == b.loss_history
+
+
+def test_build_vocab_reports_the_passs_bytes_and_tokens(real_sentences, tmp_path):
+    path = tmp_path / "corpus.txt"
+    _write(path, real_sentences[:300])
+    seen = []
+
+    class Listen(Callback):
+        def on_vocab_progress(self, model, progress) -> None:
+            seen.append(progress)
+
+    model = Word2Vec(vector_size=16, min_count=2, workers=2)
+    model.build_vocab(path, callbacks=[Listen()])
+    last = seen[-1]
+    assert last.final and last.total_bytes == path.stat().st_size
+    assert last.bytes == last.total_bytes + 1  # and the newline that ends each file's text
+    assert last.tokens == model.corpus_total_words
+    assert last.tokens_per_sec > 0 and last.bytes_per_sec > 0

@@ -135,3 +135,52 @@ def test_load_bad_vocab_file_raises_format_error(tmp_path, content, message):
 def test_load_missing_vocab_file(tmp_path):
     with pytest.raises(FormatError, match="nope.txt: cannot open"):
         Vocabulary.load(tmp_path / "nope.txt")
+
+
+# ------------------------------------------------------------ the pass on every thread
+def _count(path, threads, **kw):
+    from w2v.vocab_pass import count_corpus
+
+    return count_corpus(Corpus(path), threads, **kw)[0]
+
+
+def test_ties_keep_first_appearance_across_ranges(tmp_path):
+    # 600 words, each seen exactly 3 times: the order is the order of first appearance,
+    # which for most words is in a later range than their other occurrences' ranges
+    words = [f"t{(i * 7919) % 600}" for i in range(600)]
+    lines = [" ".join(words[i : i + 6]) for i in range(0, 600, 6)]
+    path = tmp_path / "ties.txt"
+    path.write_text("\n".join(lines + lines[::-1] + lines[::2] + lines[1::2]) + "\n")
+    for threads in (1, 2, 3, 4, 7):
+        vocab = _count(path, threads, min_count=1)
+        assert vocab.words == words
+        assert set(vocab.counts.tolist()) == {3}
+
+
+@pytest.mark.parametrize("threads", [2, 3, 4])
+def test_max_vocab_size_on_several_threads_bounds_the_table_and_keeps_frequent_words(
+    tmp_path, threads
+):
+    # 5 words on every line, 20,000 distinct rare ones
+    rare = iter(range(10**6))
+    lines = [" ".join(["a", "b", "c", "d", "e"] + [f"r{next(rare)}" for _ in range(50)])
+             for _ in range(400)]  # fmt: skip
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines) + "\n")
+    one = Vocabulary.build(Corpus(path).blocks(), min_count=1, max_vocab_size=100)
+    assert _count(path, 1, min_count=1, max_vocab_size=100).words == one.words
+    vocab = _count(path, threads, min_count=1, max_vocab_size=100)
+    assert len(vocab) <= 100
+    assert vocab.words[:5] == ["a", "b", "c", "d", "e"]
+    assert vocab.counts[:5].tolist() == [400] * 5
+    assert vocab.total_tokens == 400 * 55
+
+
+def test_merging_tables_adds_counts_and_appends_new_words_in_order():
+    a, b = WordTable(), WordTable()
+    a.count(np.frombuffer(b"x y x z\n", dtype=np.uint8))
+    b.count(np.frombuffer(b"q y q q w x\n", dtype=np.uint8))
+    ids = a.add_table(b)
+    assert [a.word(i) for i in range(a.n_words)] == [b"x", b"y", b"z", b"q", b"w"]
+    assert a.counts[: a.n_words].tolist() == [3, 2, 1, 3, 1]
+    assert ids.tolist() == [3, 1, 4, 0]  # b's words q, y, w, x

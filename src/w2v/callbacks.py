@@ -56,9 +56,40 @@ class Progress:
         return self.words / self.total_words if self.total_words else 1.0
 
 
+@dataclass(frozen=True)
+class PassProgress:
+    """Where the vocabulary pass (counting and encoding a file corpus) stands: bytes of text
+    and tokens counted so far, of about ``total_bytes`` (the files' sizes on disk). The bytes
+    counted are the text as read: decompressed, and ending each file with one newline more
+    than it has, so they can run past ``total_bytes``."""
+
+    bytes: int
+    total_bytes: int
+    tokens: int
+    elapsed: float
+    #: True in the report at the end of the pass.
+    final: bool = False
+
+    @property
+    def bytes_per_sec(self) -> float:
+        return self.bytes / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def tokens_per_sec(self) -> float:
+        return self.tokens / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.bytes / self.total_bytes) if self.total_bytes else 1.0
+
+
 class Callback:
     """Override any of these to follow training; all are called from the thread that called
     ``train``, never from a worker, so they may print, log or save freely."""
+
+    def on_vocab_progress(self, model: Word2Vec, progress: PassProgress) -> None:
+        """About twice a second while ``build_vocab`` counts a file corpus, and once at the
+        end of the pass (for callbacks given to ``build_vocab``)."""
 
     def on_train_begin(self, model: Word2Vec) -> None:
         """Before the first epoch."""

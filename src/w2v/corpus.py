@@ -28,6 +28,7 @@ from numba import njit
 
 from w2v.errors import CorpusError, ParameterError
 from w2v.normalize import check_mode, normalize_block
+from w2v.ranges import Piece
 from w2v.tokenizer import count_space_split, first_invalid_utf8, last_cut, next_token
 from w2v.vocabulary import LINE_END, Vocabulary, WordTable, find_slot, fnv1a
 
@@ -178,36 +179,7 @@ class Corpus:
         return (normalize_block(block, self.normalize) for block in blocks)
 
     def _file_blocks(self, path: Path, invalid: InvalidText) -> Iterator[np.ndarray]:
-        before = _identity(path)
-        with open_binary(path) as f:
-            carry = b""
-            offset = 0  # byte offset of the start of `carry` in the (decompressed) file
-            while True:
-                try:
-                    data = f.read(BLOCK_BYTES)
-                except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
-                    # truncated or corrupt .gz/.bz2/.xz end up here (EOFError, BadGzipFile, ...)
-                    raise CorpusError(
-                        f"{path}: cannot read corpus at byte {offset}: {exc}"
-                    ) from exc
-                if not data:
-                    break
-                buf = carry + data
-                arr = np.frombuffer(buf, dtype=np.uint8)
-                cut = last_cut(arr, arr.shape[0])
-                if cut == 0 and len(buf) < 4 * BLOCK_BYTES:
-                    carry = buf  # no whitespace yet: a token longer than a block, read on
-                    continue
-                if cut == 0:
-                    cut = len(buf)
-                yield self._clean(buf[:cut], path, offset, invalid)
-                offset += cut
-                carry = buf[cut:]
-        _check_unchanged(path, before)
-        yield self._clean(carry + b"\n", path, offset, invalid)
-
-    def _clean(self, data: bytes, path: Path, offset: int, invalid: InvalidText) -> np.ndarray:
-        return clean_utf8(data, path, offset, self.unicode_errors, invalid)
+        return file_blocks(path, self.unicode_errors, invalid)
 
     def _sentence_blocks(self, invalid: InvalidText) -> Iterator[np.ndarray]:
         lines: list[str] = []
@@ -258,6 +230,72 @@ class Corpus:
         return arr
 
 
+def file_blocks(
+    path: Path,
+    unicode_errors: str,
+    invalid: InvalidText,
+    start: int = 0,
+    stop: int | None = None,
+) -> Iterator[np.ndarray]:
+    """The text of ``path`` (decompressed by its suffix), or of its bytes ``start:stop`` (a
+    plain file cut at token boundaries, see :mod:`w2v.ranges`), as blocks of valid UTF-8 under
+    the ``unicode_errors`` policy, each ending at a token boundary. The text that ends the
+    file ends with an added newline; a range that stops inside the file gets none, so the
+    ranges of a file read one after the other give exactly the file's blocks' tokens and
+    line ends."""
+    before = _identity(path)
+    with open_binary(path) as f:
+        if start:
+            f.seek(start)
+        left = -1 if stop is None else stop - start
+        carry = b""
+        offset = start  # byte offset of the start of `carry` in the (decompressed) file
+        while left != 0:
+            try:
+                data = f.read(BLOCK_BYTES if left < 0 else min(BLOCK_BYTES, left))
+            except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+                # truncated or corrupt .gz/.bz2/.xz end up here (EOFError, BadGzipFile, ...)
+                raise CorpusError(f"{path}: cannot read corpus at byte {offset}: {exc}") from exc
+            if not data:
+                if left > 0:
+                    _check_unchanged(path, before)  # names the change if it can
+                    raise CorpusError(f"{path}: the file ended at byte {offset} (it shrank)")
+                break
+            if left > 0:
+                left -= len(data)
+            buf = carry + data
+            arr = np.frombuffer(buf, dtype=np.uint8)
+            cut = last_cut(arr, arr.shape[0])
+            if cut == 0 and len(buf) < 4 * BLOCK_BYTES:
+                carry = buf  # no whitespace yet: a token longer than a block, read on
+                continue
+            if cut == 0:
+                cut = len(buf)
+            yield clean_utf8(buf[:cut], path, offset, unicode_errors, invalid)
+            offset += cut
+            carry = buf[cut:]
+    _check_unchanged(path, before)
+    if stop is None or stop >= before[2]:
+        yield clean_utf8(carry + b"\n", path, offset, unicode_errors, invalid)
+    elif carry:
+        yield clean_utf8(carry, path, offset, unicode_errors, invalid)
+
+
+def piece_blocks(
+    pieces: Iterable[Piece], unicode_errors: str, normalize: str | None, invalid: InvalidText
+) -> Iterator[np.ndarray]:
+    """The blocks of some pieces of a corpus's files (:mod:`w2v.ranges`), in order, read as
+    :meth:`Corpus.blocks` reads whole files (``normalize`` is a checked mode or None)."""
+    for piece in pieces:
+        stop = None if piece.compressed else piece.stop
+        blocks = file_blocks(Path(piece.path), unicode_errors, invalid, piece.start, stop)
+        if normalize is None:
+            yield from blocks
+        else:
+            for block in blocks:
+                yield normalize_block(block, normalize)
+
+
 class _LineCounter:
     """Counts non-empty lines in a stream of blocks (a line of whitespace counts; only
     consecutive newlines are empty lines), passing the blocks through."""
@@ -267,15 +305,23 @@ class _LineCounter:
         self.last = NEWLINE_BYTE  # as if after a newline: a leading newline is an empty line
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
-        ends = np.flatnonzero(block == NEWLINE_BYTE)
-        if ends.shape[0]:
-            before = block[ends - 1]
-            if ends[0] == 0:
-                before[0] = self.last
-            self.count += int(np.count_nonzero(before != NEWLINE_BYTE))
+        self.count += _count_lines(block, self.last)
         if block.shape[0]:
             self.last = block[-1]
         return block
+
+
+@njit(nogil=True, cache=True)
+def _count_lines(block, last):
+    """Newlines of ``block`` that end a non-empty line (``last``: the byte before it)."""
+    n = 0
+    prev = last
+    for i in range(block.shape[0]):
+        b = block[i]
+        if b == NEWLINE_BYTE and prev != NEWLINE_BYTE:
+            n += 1
+        prev = b
+    return n
 
 
 class InvalidText:
@@ -443,14 +489,20 @@ class IdSpool:
 
     def pieces(self) -> Iterator[np.ndarray]:
         """The recorded ids, in order, in pieces of at most :attr:`PIECE` (a reused array)."""
+        for _, piece in self.pieces_from(0, self.n_ids):
+            yield piece
+
+    def pieces_from(self, start: int, stop: int) -> Iterator[tuple[int, np.ndarray]]:
+        """The recorded ids ``start:stop`` in pieces of at most :attr:`PIECE` (a reused
+        array), each with the index of its first id."""
         self._file.flush()
-        buf = np.empty(min(self.PIECE, self.n_ids), dtype=np.int32)
-        done = 0
-        while done < self.n_ids:
-            piece = buf[: min(self.PIECE, self.n_ids - done)]
+        buf = np.empty(max(0, min(self.PIECE, stop - start)), dtype=np.int32)
+        done = start
+        while done < stop:
+            piece = buf[: min(self.PIECE, stop - done)]
             if os.preadv(self._file.fileno(), [piece], done * 4) != piece.nbytes:
                 raise CorpusError("recorded corpus ids: short read of the temporary file")
-            yield piece
+            yield done, piece
             done += piece.shape[0]
 
     def close(self) -> None:
@@ -553,7 +605,11 @@ class EncodedCorpus:
         data = ids.tobytes()
         self._file.write(data)
         self._crc = zlib.crc32(data, self._crc)  # content fingerprint, checked when resuming
-        ends = np.flatnonzero(ids == SENTENCE_END)
+        self._mark(np.flatnonzero(ids == SENTENCE_END), ids.shape[0])
+
+    def _mark(self, ends: np.ndarray, n: int) -> None:
+        """Account for ``n`` ids just written whose sentence ends are at ``ends`` (relative
+        to the first of them), cutting chunks there."""
         next_starts = ends + (self._n_ids + 1)
         starts = self._starts
         while True:
@@ -562,7 +618,7 @@ class EncodedCorpus:
                 break
             starts.append(int(next_starts[i]))
             self._sentinels_at_cut.append(self._n_sentinels + i + 1)
-        self._n_ids += ids.shape[0]
+        self._n_ids += n
         self._n_sentinels += ends.shape[0]
 
     def _close_writing(self, sent_len: int, n_raw: int) -> None:

@@ -183,7 +183,67 @@ def _compact(keep, hashes, starts, lens, counts, key_bytes):
     return w_out, b_out
 
 
+@njit(nogil=True, cache=True)
+def _merge_words(
+    src_bytes, src_starts, src_lens, src_counts, i, n_src,
+    slots, hashes, starts, lens, counts, key_bytes, n_words, n_bytes, ids,
+):  # fmt: skip
+    """Add the words ``i:n_src`` of another count (bytes, starts, lengths, counts) to the
+    table, in order, writing each one's id here to ``ids``: a word not here yet is appended,
+    so the table's order stays the order of first appearance when counts are merged in
+    corpus order. Stops early (``full``) when the table must grow, as :func:`_count_block`.
+    Returns ``(next word, n_words, n_bytes, full)``."""
+    cap_words = hashes.shape[0]
+    cap_bytes = key_bytes.shape[0]
+    max_load = slots.shape[0] // 2
+    while i < n_src:
+        s = src_starts[i]
+        e = s + src_lens[i]
+        h = fnv1a(src_bytes, s, e)
+        j = find_slot(slots, hashes, starts, lens, key_bytes, src_bytes, s, e, h)
+        w = slots[j]
+        if w >= 0:
+            counts[w] += src_counts[i]
+        else:
+            if n_words >= cap_words or n_words >= max_load or n_bytes + e - s > cap_bytes:
+                return i, n_words, n_bytes, True
+            n_words, n_bytes = insert_word(
+                slots, j, hashes, starts, lens, counts, key_bytes, n_words, n_bytes,
+                src_bytes, s, e, h,
+            )  # fmt: skip
+            w = n_words - 1
+            counts[w] = src_counts[i]
+        ids[i] = w
+        i += 1
+    return i, n_words, n_bytes, False
+
+
 _NO_IDS = np.zeros(0, dtype=np.int32)
+
+
+@njit(nogil=True, cache=True)
+def _gather_words(key_bytes, starts, lens, ids, out):
+    """The bytes of words ``ids`` (lengths ``lens``) into ``out``, newline-separated."""
+    k = 0
+    for i in range(ids.shape[0]):
+        if i > 0:
+            out[k] = 10
+            k += 1
+        s = starts[ids[i]]
+        for j in range(lens[i]):
+            out[k + j] = key_bytes[s + j]
+        k += lens[i]
+
+
+#: The slots' type: a word id (a table holds fewer than 2**31 words), half the size of int64.
+SLOT = np.int32
+
+
+def _enlarged(a: np.ndarray, size: int, used: int) -> np.ndarray:
+    """``a`` in a new array of ``size`` entries, its first ``used`` copied, the rest unset."""
+    out = np.empty(size, dtype=a.dtype)
+    out[:used] = a[:used]
+    return out
 
 
 def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int | None) -> int:
@@ -225,7 +285,7 @@ class WordTable:
     def __init__(self, capacity: int = 1 << 14, byte_capacity: int | None = None) -> None:
         capacity = max(16, int(capacity))
         n_slots = 1 << int(np.ceil(np.log2(capacity * 2)))
-        self.slots = np.full(n_slots, -1, dtype=np.int64)
+        self.slots = np.full(n_slots, -1, dtype=SLOT)
         self.hashes = np.zeros(capacity, dtype=np.uint64)
         self.starts = np.zeros(capacity, dtype=np.int64)
         self.lens = np.zeros(capacity, dtype=np.int64)
@@ -268,16 +328,53 @@ class WordTable:
                 return total, k
             self._grow(needed_bytes=n - pos)
 
+    def add_words(
+        self, key_bytes: np.ndarray, starts: np.ndarray, lens: np.ndarray, counts: np.ndarray
+    ) -> np.ndarray:
+        """Add the counts of words given as UTF-8 bytes (word ``i`` is
+        ``key_bytes[starts[i]:starts[i] + lens[i]]``, in order of first appearance) to this
+        table, new words appended in that order. Merging counts in corpus order keeps every
+        word's first appearance, so the merged table orders words as one count of the whole
+        corpus would. Returns each given word's int32 id here."""
+        n = counts.shape[0]
+        ids = np.empty(n, dtype=np.int32)
+        i = 0
+        while True:
+            i, self.n_words, self.n_bytes, full = _merge_words(
+                key_bytes, starts, lens, counts, i, n, self.slots, self.hashes, self.starts,
+                self.lens, self.counts, self.key_bytes, self.n_words, self.n_bytes, ids,
+            )  # fmt: skip
+            if not full:
+                return ids
+            self._grow(needed_bytes=int(lens[i:].sum()))
+
+    def add_table(self, other: WordTable) -> np.ndarray:
+        """:meth:`add_words` with the words and counts of ``other``."""
+        n = other.n_words
+        return self.add_words(other.key_bytes, other.starts[:n], other.lens[:n], other.counts[:n])
+
     def _grow(self, needed_bytes: int) -> None:
-        """Double the word arrays and key bytes (and the slots when the load factor demands)."""
+        """Double the word arrays and key bytes (and the slots when the load factor demands).
+
+        Only the part in use is copied: the rest of a new array stays untouched, so the
+        system gives it memory only as words fill it (doubling then costs address space,
+        not resident memory)."""
         cap = self.hashes.shape[0] * 2
         for name in ("hashes", "starts", "lens", "counts"):
-            setattr(self, name, np.resize(getattr(self, name), cap))
+            setattr(self, name, _enlarged(getattr(self, name), cap, self.n_words))
         new_bytes = max(self.key_bytes.shape[0] * 2, self.n_bytes + min(needed_bytes, 1 << 20))
-        self.key_bytes = np.resize(self.key_bytes, new_bytes)
+        self.key_bytes = _enlarged(self.key_bytes, new_bytes, self.n_bytes)
         if cap > self.slots.shape[0] // 2:
-            self.slots = np.full(self.slots.shape[0] * 2, -1, dtype=np.int64)
+            n_slots = self.slots.shape[0] * 2
+            self.slots = None  # (freed before its successor is filled)
+            self.slots = np.full(n_slots, -1, dtype=SLOT)
             _rebuild_slots(self.slots, self.hashes, self.n_words)
+
+    def drop_index(self) -> None:
+        """Free the hash index (slots and hashes) of a finished count: what is left (words
+        and counts) can still be merged into another table (:meth:`add_table`), not looked
+        up or counted into."""
+        self.slots = self.hashes = None
 
     def prune(self, min_reduce: int, trim_rule: TrimRule | None = None) -> None:
         """Forget the words seen at most ``min_reduce`` times (word2vec.c's ReduceVocab), or
@@ -294,6 +391,15 @@ class WordTable:
             keep, self.hashes, self.starts, self.lens, self.counts, self.key_bytes
         )
         _rebuild_slots(self.slots, self.hashes, self.n_words)
+
+    def words_of(self, ids: np.ndarray) -> list[str]:
+        """The words of ``ids``, decoded (in one piece: no Python call per word)."""
+        if ids.shape[0] == 0:
+            return []
+        lens = self.lens[ids]
+        blob = np.empty(int(lens.sum()) + ids.shape[0] - 1, dtype=np.uint8)
+        _gather_words(self.key_bytes, self.starts, lens, ids, blob)
+        return blob.tobytes().decode("utf-8").split("\n")  # no word holds a newline
 
     def word(self, i: int) -> bytes:
         s = int(self.starts[i])
@@ -458,7 +564,7 @@ class Vocabulary:
             counts, min_count, max_final_vocab, trim_rule,
             lambda i: table.word(i).decode("utf-8"), sorted_vocab,
         )  # fmt: skip
-        words = [table.word(int(i)).decode("utf-8") for i in order]
+        words = table.words_of(order)
         vocab = cls(words, counts[order].copy(), total_tokens)
         vocab.effective_min_count = effective_min_count(counts, min_count, max_final_vocab)
         return vocab, order

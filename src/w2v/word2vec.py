@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from w2v.callbacks import Callback, Progress
+from w2v.callbacks import Callback, PassProgress, Progress
 from w2v.checkpoint import (
     RunState,
     check_arguments,
@@ -23,7 +23,7 @@ from w2v.checkpoint import (
     check_files,
     corpus_fingerprint,
 )
-from w2v.corpus import Corpus, EncodedCorpus, IdSpool
+from w2v.corpus import Corpus, EncodedCorpus
 from w2v.errors import FormatError, ParameterError, TrainingError, W2VError
 from w2v.formats.native import decode_words, encode_words, load_native, save_native
 from w2v.growth import VocabularyUpdate, grow_weights, update_model
@@ -40,8 +40,10 @@ from w2v.params import (
     weight_shapes,
 )
 from w2v.prediction import Predictions
+from w2v.rss import peak_rss, reset_peak_rss
 from w2v.sampler import AliasTable, keep_probabilities
 from w2v.training import OutOfVocabulary, TrainingRun, check_totals, report_out_of_vocabulary
+from w2v.vocab_pass import count_corpus
 from w2v.vocabulary import TrimRule, Vocabulary
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,25 @@ _GENSIM3_MODEL_NAMES = {
     "load_word2vec_format": "KeyedVectors.load_word2vec_format",
     "intersect_word2vec_format": "wv.intersect_word2vec_format",
 }  # fmt: skip
+
+
+def _progress_caller(
+    model: Word2Vec, callbacks: Sequence[Any]
+) -> Callable[[PassProgress], None] | None:
+    """What reports the vocabulary pass's progress to the callbacks that listen for it."""
+    hooks = []
+    for cb in [*model.callbacks, *callbacks]:
+        hook = getattr(getattr(cb, "target", cb), "on_vocab_progress", None)
+        if callable(hook):
+            hooks.append(hook)
+    if not hooks:
+        return None
+
+    def call(progress: PassProgress) -> None:
+        for hook in hooks:
+            hook(model, progress)
+
+    return call
 
 
 class Word2Vec(Predictions):
@@ -371,6 +392,7 @@ class Word2Vec(Predictions):
         *,
         corpus_iterable: Iterable[Sequence[str]] | None = None,
         corpus_file: str | os.PathLike | None = None,
+        callbacks: Sequence[Callback] = (),
     ) -> Word2Vec:
         """Count the corpus (one streaming pass), keep the frequent words, initialise weights.
 
@@ -390,6 +412,10 @@ class Word2Vec(Predictions):
             words left out are not kept).
         trim_rule : callable, optional
             gensim's ``trim_rule(word, count, min_count)`` (see the class docstring).
+        callbacks : sequence of Callback
+            Told the pass's progress (``on_vocab_progress``), with the model's own callbacks.
+            A file corpus is counted and encoded by ``workers`` threads
+            (:mod:`w2v.vocab_pass`), with the vocabulary of one thread exactly.
 
         Raises
         ------
@@ -414,32 +440,46 @@ class Word2Vec(Predictions):
         p = self.params
         source = Corpus(corpus, p.unicode_errors, p.normalize)
         t0 = time.perf_counter()
+        reset_peak_rss()
         # A file corpus is encoded in the counting pass, for the train() call that follows on
         # the same unchanged files: reading and hashing the text again cost as much as a
         # fifth of a CBOW epoch. (An iterable's content cannot be checked, so it is re-read.)
         identity = source.identity()
-        spool = IdSpool() if identity is not None else None
-        try:
+        if identity is not None:
+            vocab, encoded = count_corpus(
+                source, p.workers, p.min_count, p.max_vocab_size, p.max_final_vocab,
+                trim_rule, bool(p.sorted_vocab),
+                lambda counted: (p.max_sentence_length, chunk_ids(p, len(counted))),
+                _progress_caller(self, callbacks),
+            )  # fmt: skip
+            try:
+                vocab.check_trainable(source, p.min_count)
+                self._set_counted(vocab, source)
+            except BaseException:
+                if encoded is not None:
+                    encoded.close()
+                raise
+            if encoded is not None:
+                self._cache_encoded(identity, encoded)
+        else:
             vocab = Vocabulary.build(
-                source.blocks(), p.min_count, p.max_vocab_size, p.max_final_vocab, spool,
+                source.blocks(), p.min_count, p.max_vocab_size, p.max_final_vocab, None,
                 trim_rule, bool(p.sorted_vocab),
             )  # fmt: skip
             vocab.check_trainable(source, p.min_count)
-            self.set_vocab(vocab)
-            self.effective_min_count = vocab.effective_min_count
-            self.corpus_count = source.sentence_count or 0
-            self.corpus_total_words = vocab.total_tokens
-            if spool is not None and vocab.counting_ids is not None:
-                self._cache_encoded(identity, EncodedCorpus.from_spool(
-                    spool, vocab, p.max_sentence_length, self._chunk_size()))  # fmt: skip
-        finally:
-            if spool is not None:
-                spool.close()
+            self._set_counted(vocab, source)
         logger.info(
             "vocabulary: %d words (of %d tokens) in %.1fs",
             len(vocab), vocab.total_tokens, time.perf_counter() - t0,
         )  # fmt: skip
+        logger.debug("vocabulary pass: peak RSS %.0f MiB", peak_rss() / 2**20)
         return self
+
+    def _set_counted(self, vocab: Vocabulary, source: Corpus) -> None:
+        self.set_vocab(vocab)
+        self.effective_min_count = vocab.effective_min_count
+        self.corpus_count = source.sentence_count or 0
+        self.corpus_total_words = vocab.total_tokens
 
     def build_vocab_from_freq(
         self,

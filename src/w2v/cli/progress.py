@@ -16,7 +16,7 @@ from typing import Any
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from w2v.callbacks import Callback, Progress
+from w2v.callbacks import Callback, PassProgress, Progress
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +95,34 @@ class ProgressBar:
             def on_train_end(self, model) -> None:
                 if outer.bar is not None:
                     outer.bar.close()
+
+        return _CB()
+
+    def vocab_callback(self) -> Callback:
+        """The callback to pass to ``Word2Vec.build_vocab``: a bar for the vocabulary pass
+        (percent of the bytes, bytes/s and tokens/s), closed when the pass ends."""
+        outer = self
+
+        class _CB(Callback):
+            bar: Any = None
+
+            def on_vocab_progress(self, model, progress: PassProgress) -> None:
+                if self.bar is None:
+                    self.bar = tqdm(
+                        total=100.0, desc="vocabulary", file=sys.stderr, dynamic_ncols=True,
+                        disable=None if outer.enabled else True, leave=False,
+                        bar_format=BAR_FORMAT,
+                    )  # fmt: skip
+                if self.bar.disable:
+                    return
+                self.bar.n = 100.0 * progress.fraction
+                self.bar.set_postfix_str(
+                    f"{human(progress.bytes_per_sec)}B/s, "
+                    f"{human(progress.tokens_per_sec)} tokens/s",
+                    refresh=True,
+                )
+                if progress.final:
+                    self.bar.close()
 
         return _CB()
 

@@ -266,7 +266,7 @@ def _run(args: argparse.Namespace) -> int:
             model.set_vocab(vocab)
         else:
             try:
-                model.build_vocab(args.corpus)
+                model.build_vocab(args.corpus, callbacks=[bar.vocab_callback()])
             except ParameterError as exc:  # min_count too high, softmax vocabulary too large
                 raise UsageError(str(exc)) from None
         if args.save_vocab:

@@ -2,9 +2,10 @@
 
 Each node counts its shard with the compiled hash table of :mod:`w2v.vocabulary` and sends
 back its words (in order of first appearance) with their counts. The driver adds them up in
-shard order, so a word's first appearance in the merged table is its first appearance in the
-corpus, and :meth:`Vocabulary.from_table` then applies ``min_count`` / ``max_final_vocab``
-and the ordering exactly as single-process counting does.
+shard order with :meth:`WordTable.add_words`, the merge the counting threads of one process
+use (:mod:`w2v.vocab_pass`), so a word's first appearance in the merged table is its first
+appearance in the corpus, and :meth:`Vocabulary.from_table` then applies ``min_count`` /
+``max_final_vocab`` and the ordering exactly as single-process counting does.
 
 ``max_vocab_size`` bounds the words a counter holds by forgetting the rarest as it goes
 (word2vec.c's pruning). Distributed, each node prunes its own shard's table, which is not
@@ -67,12 +68,9 @@ def merge_counts(
     total = 0
     for part in parts:
         blob = np.frombuffer(part.words, dtype=np.uint8)
-        ids = np.empty(blob.shape[0] + 1, dtype=np.int32)
-        _, k = table.count_with_ids(blob, ids)
-        ids = ids[:k]
-        ids = ids[ids >= 0]  # drop the line-end markers
-        # count_with_ids added 1 to each (distinct) word: add the rest of its count
-        table.counts[ids] += part.counts - 1
+        ends = np.flatnonzero(blob == ord("\n"))
+        starts = np.concatenate([[0], ends[:-1] + 1]) if ends.shape[0] else ends
+        table.add_words(blob, starts, ends - starts, part.counts)
         total += part.total_tokens
     if any(p.pruned for p in parts):
         logger.warning(

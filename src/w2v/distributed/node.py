@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import queue
-import resource
 import socket
 import threading
 import time
@@ -36,20 +35,8 @@ from w2v.distributed.merge import CAP, merge_rows, owner_bounds
 from w2v.distributed.replica import Replica, row_views
 from w2v.distributed.shards import Shard, ShardCorpus, check_readable
 from w2v.errors import TrainingError
+from w2v.rss import peak_rss
 from w2v.vocabulary import Vocabulary
-
-
-def peak_rss() -> int:
-    """Peak resident memory of this process in bytes: VmHWM, which (unlike getrusage's
-    ru_maxrss) does not include the process this one was exec'd from."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _rows(n_rows: dict[str, int], k: int) -> dict[str, int]:

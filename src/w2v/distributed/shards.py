@@ -1,12 +1,9 @@
 """Shards: a corpus cut into contiguous byte ranges that each node reads itself.
 
-The corpus (a file or a directory of files, as :class:`w2v.corpus.Corpus` lists them) is seen
-as its files one after the other. Shard ``k`` of ``n`` starts near byte ``k/n`` of the whole,
-moved forward to just past a newline (or, in a file with long lines such as text8's single
-line, past a space) so that no token is split. A compressed file cannot be entered in the
-middle, so it belongs whole to the shard in which it starts. Every token is in exactly one
-shard, and the shards in order hold the corpus's tokens in order: counted shard by shard and
-merged in shard order, they give the single-process vocabulary exactly.
+The cut is :func:`w2v.ranges.plan_ranges`'s, the one the counting threads of a single process
+use: every token is in exactly one shard, and the shards in order hold the corpus's tokens in
+order, so counted shard by shard and merged in shard order they give the single-process
+vocabulary exactly. A compressed file belongs whole to the shard in which it starts.
 
 Planning reads a few KiB around each cut; the text itself is read only by the node that owns
 the shard, from a path every node sees.
@@ -17,28 +14,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from w2v.corpus import BLOCK_BYTES, UNICODE_ERRORS, Corpus, InvalidText, clean_utf8, open_binary
+from w2v.corpus import UNICODE_ERRORS, Corpus, InvalidText, piece_blocks
 from w2v.errors import CorpusError, ParameterError
-from w2v.normalize import check_mode, normalize_block
-from w2v.tokenizer import last_cut
+from w2v.normalize import check_mode
+from w2v.ranges import Piece, plan_ranges
 
-COMPRESSED = (".gz", ".bz2", ".xz", ".lzma")
-_WINDOW = 1 << 16  # bytes read at a time when looking for a cut
-_PREFER_NEWLINE = 1 << 20  # look this far past a target for a line end before taking a space
-
-
-@dataclass(frozen=True)
-class Piece:
-    """Bytes ``start:stop`` of one file (the whole decompressed text if ``compressed``)."""
-
-    path: str
-    start: int
-    stop: int
-    compressed: bool = False
+__all__ = ["Piece", "Shard", "ShardCorpus", "check_readable", "plan_shards"]
 
 
 @dataclass(frozen=True)
@@ -58,36 +42,6 @@ class Shard:
         return f"shard {self.index} ({where}{more})"
 
 
-def _is_space(b: int) -> bool:
-    return b == 32 or 9 <= b <= 13
-
-
-def _cut_after(path: Path, offset: int, size: int) -> int:
-    """The first token boundary at or after ``offset``: just past a newline within
-    :data:`_PREFER_NEWLINE` bytes if there is one, else just past the first ASCII space."""
-    with open(path, "rb") as f:
-        f.seek(offset)
-        first_space = -1
-        pos = offset
-        while pos < size:
-            data = f.read(_WINDOW)
-            if not data:
-                break
-            nl = data.find(b"\n")
-            # (not the newline that ends the file: that would leave the next shard empty)
-            if nl >= 0 and pos + nl - offset < _PREFER_NEWLINE and pos + nl + 1 < size:
-                return pos + nl + 1
-            if first_space < 0:
-                for i, b in enumerate(data):
-                    if _is_space(b):
-                        first_space = pos + i + 1
-                        break
-            pos += len(data)
-            if first_space >= 0 and (nl >= 0 or pos - offset >= _PREFER_NEWLINE):
-                return first_space  # no line end near: the first space (a newline is one)
-    return first_space if first_space >= 0 else size
-
-
 def plan_shards(source: str | os.PathLike, n: int) -> list[Shard]:
     """Cut the corpus at ``source`` into ``n`` shards of about equal size.
 
@@ -100,45 +54,14 @@ def plan_shards(source: str | os.PathLike, n: int) -> list[Shard]:
     """
     if not isinstance(source, (str, os.PathLike)):
         raise ParameterError("distributed training needs a corpus path (a file or directory)")
-    files = Corpus(source).files
-    sizes = []
-    for path in files:
-        try:
-            sizes.append(path.stat().st_size)
-        except OSError as exc:
-            raise CorpusError(f"{path}: cannot open corpus file: {exc.strerror}") from None
-    ends = np.cumsum(sizes)
-    total = int(ends[-1]) if sizes else 0
-    cuts = [0]
-    for k in range(1, n):
-        target = k * total // n
-        f = int(np.searchsorted(ends, target, side="right"))
-        if f >= len(files):
-            cuts.append(total)
-            continue
-        begin = int(ends[f]) - sizes[f]
-        if files[f].suffix.lower() in COMPRESSED:
-            cut = begin if target - begin < int(ends[f]) - target else int(ends[f])
-        else:
-            cut = begin + _cut_after(files[f], target - begin, sizes[f])
-        cuts.append(max(cut, cuts[-1]))
-    cuts.append(total)
     shards = []
-    for k in range(n):
-        lo, hi = cuts[k], cuts[k + 1]
-        pieces = []
-        for path, size, end in zip(files, sizes, ends.tolist(), strict=True):
-            begin = end - size
-            a, b = max(lo, begin), min(hi, end)
-            if a < b or (size == 0 and lo <= begin < hi):
-                compressed = path.suffix.lower() in COMPRESSED
-                pieces.append(Piece(str(path), a - begin, b - begin, compressed))
+    for k, pieces in enumerate(plan_ranges(Corpus(source).files, n)):
         if not pieces:
             raise ParameterError(
                 f"nodes={n}: the corpus {source} cannot be cut into {n} non-empty shards (a "
                 "compressed file is never split); give fewer nodes, more files, or plain text"
             )
-        shards.append(Shard(k, tuple(pieces)))
+        shards.append(Shard(k, pieces))
     return shards
 
 
@@ -172,39 +95,6 @@ class ShardCorpus:
 
     def blocks(self) -> Iterator[np.ndarray]:
         invalid = InvalidText()
-        for piece in self.shard.pieces:
-            if piece.compressed:
-                yield from Corpus(piece.path, self.unicode_errors, self.normalize).blocks()
-            elif self.normalize is None:
-                yield from self._piece_blocks(piece, invalid)
-            else:
-                for block in self._piece_blocks(piece, invalid):
-                    yield normalize_block(block, self.normalize)
+        yield from piece_blocks(self.shard.pieces, self.unicode_errors, self.normalize, invalid)
         if invalid.count:
             invalid.warn(self.unicode_errors)
-
-    def _piece_blocks(self, piece: Piece, invalid: InvalidText) -> Iterator[np.ndarray]:
-        path = Path(piece.path)
-        with open_binary(path) as f:
-            f.seek(piece.start)
-            offset, left, carry = piece.start, piece.stop - piece.start, b""
-            while left > 0:
-                try:
-                    data = f.read(min(BLOCK_BYTES, left))
-                except OSError as exc:
-                    raise CorpusError(
-                        f"{path}: cannot read corpus at byte {offset}: {exc}"
-                    ) from exc
-                if not data:
-                    raise CorpusError(f"{path}: the file ended at byte {offset} (it shrank)")
-                left -= len(data)
-                buf = carry + data
-                cut = last_cut(np.frombuffer(buf, dtype=np.uint8), len(buf))
-                if cut == 0 and left > 0:
-                    carry = buf  # a token longer than a block: read on
-                    continue
-                cut = cut or len(buf)
-                yield clean_utf8(buf[:cut], path, offset, self.unicode_errors, invalid)
-                offset += cut
-                carry = buf[cut:]
-            yield clean_utf8(carry + b"\n", path, offset, self.unicode_errors, invalid)
