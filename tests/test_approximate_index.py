@@ -114,6 +114,7 @@ def test_open_builds_saves_and_rebuilds_what_does_not_match(tmp_path, trained, c
         again = HnswIndex.open(trained, path, m=6, ef_construction=40)
     assert again.m == 6 and "other parameters" in caplog.text
     assert json.loads(path.with_name("v.hnsw.json").read_text())["m"] == 6
+    assert HnswIndex.open(trained, path).m == 6  # no parameters given: the saved ones
     # Other vectors: refused by load, rebuilt by open.
     other = KeyedVectors(trained.index_to_key, trained.vectors[::-1].copy())
     with pytest.raises(W2VError, match="other vectors"):

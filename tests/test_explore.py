@@ -469,7 +469,11 @@ def test_every_limit_is_in_info_and_checked(client):
     assert info["limits"] == dataclasses.asdict(Limits())
     for name in ("max_queue", "max_queue_wait_ms", "max_batch_rows", "max_connections"):
         assert info["limits"][name] > 0
-    assert info["search"] == {"mode": "exact", "index": None}
+    assert info["search"]["mode"] == "exact" and info["search"]["index"] is None
+    searches, queries = info["search"]["batches"]["searches"], info["search"]["batches"]["queries"]
+    ok(client.post("/api/neighbours/batch", json={"queries": ["king", "queen"]}))
+    after = ok(client.get("/api/info"))["search"]["batches"]
+    assert after == {"searches": searches + 1, "queries": queries + 2}
     with pytest.raises(ParameterError, match="max_queue"):
         Limits(max_batch=300, max_queue=200)
 

@@ -120,6 +120,9 @@ class HnswIndex:
         self.ef_search = ef_search
         self.build_seconds: float | None = None
         self.path: Path | None = None
+        #: OpenMP threads for a batch of searches (None: faiss's default, every core). A
+        #: server sets 1: its event loop needs the other core, and idle OpenMP threads spin.
+        self.threads: int | None = None
         self._unit = np.ascontiguousarray(kv.get_normed_vectors(), dtype=np.float32)
         self._index = _index if _index is not None else self._build(progress)
 
@@ -213,26 +216,27 @@ class HnswIndex:
         cls,
         kv: KeyedVectors,
         path: str | os.PathLike[str],
-        m: int = 16,
-        ef_construction: int = 100,
+        m: int | None = None,
+        ef_construction: int | None = None,
         ef_search: int = 128,
         progress: bool = False,
     ) -> HnswIndex:
         """Load the index saved at `path` for `kv`, or build it and save it there.
 
-        A saved index built for other vectors or with another `m` / `ef_construction` is
-        rebuilt (and overwritten).
+        A saved index built for other vectors, or with another `m` / `ef_construction` when
+        they are given, is rebuilt (and overwritten); None takes the saved index's (and the
+        defaults, 16 and 100, for a new one).
         """
         path = Path(path)
         if path.exists() or _meta_path(path).exists():
             try:
                 index = cls.load(kv, path, ef_search)
-                if (index.m, index.ef_construction) == (m, ef_construction):
+                if m in (None, index.m) and ef_construction in (None, index.ef_construction):
                     return index
                 logger.warning("%s was built with other parameters: rebuilding it", path)
             except W2VError as exc:
                 logger.warning("%s; rebuilding it", exc)
-        index = cls(kv, m, ef_construction, ef_search, progress=progress)
+        index = cls(kv, m or 16, ef_construction or 100, ef_search, progress=progress)
         index.save(path)
         return index
 
@@ -252,6 +256,8 @@ class HnswIndex:
 
     def _raw(self, queries: np.ndarray, k: int, lo: int, hi: int) -> np.ndarray:
         faiss = _faiss()
+        if self.threads is not None:
+            faiss.omp_set_num_threads(self.threads)
         params = faiss.SearchParametersHNSW()
         params.efSearch = max(self.ef_search, k)
         selector = None

@@ -87,8 +87,9 @@ class Batcher:
         self._lock = threading.Condition()
         self._worker: threading.Thread | None = None
         self._closed = False
-        #: Sizes of the search calls made (for tests and the benchmark), most recent last.
-        self.batch_sizes: deque[int] = deque(maxlen=1000)
+        #: Search calls made and queries they answered (for /api/info and the benchmark).
+        self.searches = 0
+        self.queries = 0
 
     def run(self, jobs: Sequence[Job]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Queue `jobs`, wait for their answers and return them in order.
@@ -161,7 +162,8 @@ class Batcher:
         jobs = [job for job, _ in members]
         k = max(job.k for job in jobs)
         try:
-            self.batch_sizes.append(len(jobs))
+            self.searches += 1
+            self.queries += len(jobs)
             answers = self._search(
                 np.stack([job.query for job in jobs]),
                 k,

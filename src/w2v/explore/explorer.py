@@ -204,6 +204,8 @@ class Explorer:
         self.format = fmt
         self.limits = limits or Limits()
         self.index = index
+        if index is not None:
+            index.threads = 1  # one core searches, the other serves HTTP (measured)
         t0 = time.perf_counter()
         # Unit vectors now rather than on the first request (and never twice from racing
         # request threads); then one query each way, which loads the compiled code.
@@ -414,10 +416,12 @@ class Explorer:
         }
 
     def search_info(self) -> dict[str, Any]:
-        """How neighbours are found: exact, or the approximate index and its parameters."""
+        """How neighbours are found (exact, or the approximate index and its parameters), and
+        how many batched searches answered how many queries so far."""
+        batches = {"searches": self._batcher.searches, "queries": self._batcher.queries}
         if self.index is None:
-            return {"mode": "exact", "index": None}
-        return {"mode": "approximate", "index": self.index.info()}
+            return {"mode": "exact", "index": None, "batches": batches}
+        return {"mode": "approximate", "index": self.index.info(), "batches": batches}
 
     def start_word(self) -> str | None:
         """The word whose neighbourhood the page maps first: one of a few words whose
