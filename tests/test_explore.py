@@ -7,12 +7,15 @@ fuzzer checks that no request gets a 500.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import lzma
 import math
 import re
+import threading
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -330,6 +333,157 @@ def test_batch_transport_errors(client):
         400,
     )
     assert error(client.get("/api/neighbours/batch"), 405)
+
+
+# ------------------------------------------------------------- batching and overload
+
+
+class GatedSearch:
+    """Wraps an explorer's search: the first call waits until released, so that the
+    requests sent meanwhile queue up and are answered together by the next call."""
+
+    def __init__(self, explorer: Explorer) -> None:
+        self.search = explorer._batcher._search
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.calls: list[int] = []
+        explorer._batcher._search = self
+
+    def __call__(self, queries, *args):
+        self.calls.append(len(queries))
+        if len(self.calls) == 1:
+            self.entered.set()
+            assert self.release.wait(30)
+        return self.search(queries, *args)
+
+
+def wait_for(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+REQUESTS = [
+    ("/api/neighbours", {"word": "king", "topn": 5}),
+    ("/api/neighbours", {"word": "paris", "topn": 3}),
+    ("/api/neighbours", {"word": "king", "topn": 4, "restrict_vocab": 50}),
+    ("/api/analogy", {"a": "man", "b": "king", "c": "woman"}),
+    ("/api/map", {"word": "queen", "n": 5}),
+]
+
+
+def test_an_answer_shared_with_a_batch_equals_the_single_query_answer(kv):
+    alone = Explorer(kv, source="toy.txt", fmt="text")
+    client = TestClient(create_app(alone), raise_server_exceptions=False)
+    single = [client.get(path, params=params).json() for path, params in REQUESTS]
+    batch_body = {"queries": ["kingdom", {"positive": ["woman"], "negative": ["man"]}]}
+    single_batch = client.post("/api/neighbours/batch", json=batch_body).json()
+
+    shared = Explorer(kv, source="toy.txt", fmt="text")
+    gate = GatedSearch(shared)
+    client = TestClient(create_app(shared), raise_server_exceptions=False)
+    with ThreadPoolExecutor(len(REQUESTS) + 2) as pool:
+        first = pool.submit(client.get, "/api/neighbours", params={"word": "the"})
+        assert gate.entered.wait(30)  # the worker is busy with "the": the rest queue
+        later = [pool.submit(client.get, path, params=params) for path, params in REQUESTS]
+        post = pool.submit(client.post, "/api/neighbours/batch", json=batch_body)
+        wait_for(lambda: len(shared._batcher._queue) == len(REQUESTS) + 2)
+        gate.release.set()
+        got = [ok(f.result()) for f in later]
+        assert ok(post.result()) == single_batch
+        ok(first.result())
+    # Same words, same order, same scores (bit for bit: the shortest float32 text).
+    assert got == single
+    # Everything queued meanwhile was answered together: one call per row range.
+    assert sorted(gate.calls[1:]) == [1, len(REQUESTS) + 1]
+    assert got[0]["neighbours"] == [
+        {"word": w, "score": pytest.approx(s, abs=1e-6), "index": kv.get_index(w),
+         "count": kv.get_count(w)}
+        for w, s in kv.most_similar("king", topn=5)
+    ]  # fmt: skip
+
+
+def overloaded(explorer: Explorer, blocked: int):
+    """Occupy the worker with one request and queue `blocked` more behind it."""
+    gate = GatedSearch(explorer)
+    client = TestClient(create_app(explorer), raise_server_exceptions=False)
+    pool = ThreadPoolExecutor(blocked + 1)
+    futures = [pool.submit(client.get, "/api/neighbours", params={"word": "the"})]
+    assert gate.entered.wait(30)
+    futures += [
+        pool.submit(client.get, "/api/neighbours", params={"word": "king"}) for _ in range(blocked)
+    ]
+    wait_for(lambda: len(explorer._batcher._queue) == blocked)
+    return client, gate, pool, futures
+
+
+def test_a_full_queue_answers_503_at_once(kv):
+    explorer = Explorer(kv, limits=Limits(max_batch=2, max_queue=2))
+    client, gate, pool, futures = overloaded(explorer, 2)
+    try:
+        t0 = time.monotonic()
+        response = client.get("/api/neighbours", params={"word": "queen"})
+        assert "overloaded" in error(response, 503) and "at most 2" in response.json()["error"]
+        assert response.headers["retry-after"] == "1"
+        assert time.monotonic() - t0 < 5  # refused, not queued
+        body = {"queries": ["king", "queen"]}
+        assert "overloaded" in error(client.post("/api/neighbours/batch", json=body), 503)
+        analogy = {"a": "man", "b": "king", "c": "woman"}
+        assert "overloaded" in error(client.get("/api/analogy", params=analogy), 503)
+        # What does not wait for the neighbours worker still answers.
+        ok(client.get("/api/similarity", params={"a": "king", "b": "queen"}))
+        ok(client.get("/api/analogy", params={**analogy, "method": "3cosmul"}))
+    finally:
+        gate.release.set()
+        for future in futures:
+            ok(future.result())
+        pool.shutdown()
+    ok(client.get("/api/neighbours", params={"word": "queen"}))  # and recovers
+
+
+def test_a_query_that_waited_too_long_gets_503(kv):
+    explorer = Explorer(kv, limits=Limits(max_queue_wait_ms=50))
+    client, gate, pool, futures = overloaded(explorer, 2)
+    time.sleep(0.2)
+    gate.release.set()
+    for future in futures[1:]:
+        assert "waited" in error(future.result(), 503)
+    ok(futures[0].result())
+    pool.shutdown()
+    ok(client.get("/api/neighbours", params={"word": "king"}))
+
+
+def test_a_failing_search_fails_its_requests_not_the_worker(kv, monkeypatch):
+    explorer = Explorer(kv)
+    client = TestClient(create_app(explorer), raise_server_exceptions=False)
+    real = explorer._batcher._search
+    explorer._batcher._search = lambda *a: 1 / 0
+    assert "ZeroDivisionError" in error(client.get("/api/neighbours", params={"word": "king"}), 500)
+    explorer._batcher._search = real
+    ok(client.get("/api/neighbours", params={"word": "king"}))
+
+
+def test_every_limit_is_in_info_and_checked(client):
+    info = ok(client.get("/api/info"))
+    assert info["limits"] == dataclasses.asdict(Limits())
+    for name in ("max_queue", "max_queue_wait_ms", "max_batch_rows", "max_connections"):
+        assert info["limits"][name] > 0
+    assert info["search"]["mode"] == "exact" and info["search"]["index"] is None
+    searches, queries = info["search"]["batches"]["searches"], info["search"]["batches"]["queries"]
+    ok(client.post("/api/neighbours/batch", json={"queries": ["king", "queen"]}))
+    after = ok(client.get("/api/info"))["search"]["batches"]
+    assert after == {"searches": searches + 1, "queries": queries + 2}
+    with pytest.raises(ParameterError, match="max_queue"):
+        Limits(max_batch=300, max_queue=200)
+
+
+def test_the_server_takes_its_connection_limit_from_the_limits(kv):
+    from w2v.explore.server import make_server
+
+    server, sock, _ = make_server(Explorer(kv, limits=Limits(max_connections=7)), port=0)
+    sock.close()
+    assert server.config.limit_concurrency == 7
 
 
 # ---------------------------------------------------------------- analogy, similarity

@@ -19,6 +19,7 @@ from scipy.linalg import blas
 import w2v.formats.native as native
 import w2v.formats.word2vec_format as word2vec_format
 from w2v.errors import FormatError, ParameterError, W2VError
+from w2v.exact_search import exact_top_k
 from w2v.lifecycle import record_event
 from w2v.topk import top_k_rows
 
@@ -70,6 +71,20 @@ def _check_restrict(restrict_vocab: int | None, size: int) -> int:
     if restrict_vocab < 1:
         raise ParameterError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
     return min(int(restrict_vocab), size)
+
+
+def _is_own_index(indexer: Any, kv: KeyedVectors) -> bool:
+    """Whether `indexer` is w2v's approximate index (of these vectors: else an error)."""
+    from w2v.approximate_index import HnswIndex
+
+    if not isinstance(indexer, HnswIndex):
+        return False
+    if len(indexer) != len(kv) or indexer.kv.vector_size != kv.vector_size:
+        raise ParameterError(
+            f"indexer was built on {len(indexer)} x {indexer.kv.vector_size} vectors, "
+            f"these are {len(kv)} x {kv.vector_size}"
+        )
+    return True
 
 
 def _check_topn(topn: int | None) -> None:
@@ -422,14 +437,21 @@ class KeyedVectors:
         restrict_vocab : int, optional
             Search only the first `restrict_vocab` words (the most frequent ones).
         indexer : object, optional
-            An approximate index (such as gensim's ``AnnoyIndexer``): with an int `topn`, the
-            answer is ``indexer.most_similar(query_vector, topn)``, as in gensim.
+            An approximate index, used when `topn` is an int. w2v's own
+            (:class:`w2v.approximate_index.HnswIndex` built on these vectors) searches as the
+            exact path does: query words excluded, `restrict_vocab` and the clips honoured,
+            exact cosine scores. Any other object with gensim's indexer protocol (such as
+            gensim's ``AnnoyIndexer``) answers ``indexer.most_similar(query_vector, topn)``,
+            returned as is, as in gensim (query words included, clips ignored).
 
         Returns
         -------
         list of (str, float) or numpy.ndarray
             ``(word, cosine similarity)`` best first, query words excluded; equal scores are
-            ordered by vocabulary index. With ``topn=None``, the scores of the words searched.
+            ordered by vocabulary index. Each score is the dot product of the unit vectors
+            summed in float64 and rounded once to float32 (:mod:`w2v.exact_search`), so this
+            answer is bit-identical to the same query's in :meth:`most_similar_batch`. With
+            ``topn=None``, the scores of the words searched (float32 products, as gensim).
 
         Raises
         ------
@@ -448,7 +470,8 @@ class KeyedVectors:
             return []
         terms = self._terms(positive, negative)
         query = self._query_vector(terms)
-        if indexer is not None and topn is not None:
+        own_index = _is_own_index(indexer, self)
+        if indexer is not None and topn is not None and not own_index:
             return indexer.most_similar(query, int(topn))
         if restrict_vocab is not None:  # gensim: restrict_vocab overrides both clips
             clip_start, clip_end = 0, restrict_vocab
@@ -459,12 +482,24 @@ class KeyedVectors:
             or not (clip_start == 0 or 0 < clip_start < clip)
         ):
             raise ParameterError(f"clip_start must be an int in [0, {clip}), got {clip_start!r}")
-        scores = self._scores(query, clip)
+        if own_index and topn is not None:
+            # w2v's index searches like the exact path: query words out, the clip honoured.
+            excluded = sorted({self.key_to_index[k] for k, _ in terms if isinstance(k, str)})
+            ((idx, val),) = indexer.search(query[None, :], int(topn), [excluded], clip_start, clip)
+            words = self.index_to_key
+            return list(zip([words[i] for i in idx.tolist()], val.tolist(), strict=True))
         if topn is None:
-            return scores[clip_start:]
-        exclude = {self.key_to_index[k] for k, _ in terms if isinstance(k, str)}
-        exclude |= set(range(int(clip_start)))
-        return self._ranked(scores, int(topn), exclude)
+            return self._scores(query, clip)[clip_start:]
+        # The batched path with a batch of one: the same answer, bit for bit, as the same
+        # query among others in most_similar_batch or w2v explore (w2v.exact_search).
+        lo = int(clip_start)
+        rows = {self.key_to_index[k] for k, _ in terms if isinstance(k, str)}
+        excluded = sorted(i - lo for i in rows if lo <= i < clip)
+        ((idx, val),) = exact_top_k(
+            self.get_normed_vectors()[lo:clip], query[None, :], int(topn), [excluded]
+        )
+        words = self.index_to_key
+        return list(zip([words[i + lo] for i in idx.tolist()], val.tolist(), strict=True))
 
     def most_similar_cosmul(
         self,
@@ -543,8 +578,11 @@ class KeyedVectors:
         Returns
         -------
         list of list of (str, float)
-            Per query, as :meth:`most_similar` would return it. Scores come from a matrix
-            product and may differ from the one-query path in the last float32 bit.
+            Per query, as :meth:`most_similar` would return it. Each answer is bit-identical
+            whatever the other queries in the batch (:mod:`w2v.exact_search`); its scores are
+            float64 sums rounded once to float32, so they may differ from
+            :meth:`most_similar`'s float32 products in the last bits (and two words whose
+            scores are that close may swap).
 
         Examples
         --------
@@ -582,22 +620,15 @@ class KeyedVectors:
             )
             for terms in all_terms
         ]
-        normed = self.get_normed_vectors()[:clip]
-        block = max(1, min(len(all_terms), _BATCH_ELEMENTS // max(clip, 1)))
-        buffer = np.empty((block, clip), dtype=np.float32)
         words = self.index_to_key
-        results: list[list[tuple[str, float]]] = []
-        for start in range(0, len(all_terms), block):
-            stop = min(start + block, len(all_terms))
-            # float32 x float32 -> float32 sgemm straight into the reused buffer.
-            scores = np.matmul(queries[start:stop], normed.T, out=buffer[: stop - start])
-            best, values = top_k_rows(scores, int(topn), excluded[start:stop])
-            # tolist() once per block: Python floats and ints without per-element numpy calls.
-            for row_idx, row_val in zip(best.tolist(), values.tolist(), strict=True):
-                results.append(
-                    [(words[i], v) for i, v in zip(row_idx, row_val, strict=True) if i >= 0]
-                )
-        return results
+        answers = exact_top_k(
+            self.get_normed_vectors()[:clip], queries, int(topn), excluded, _BATCH_ELEMENTS
+        )
+        # tolist(): Python floats and ints without per-element numpy calls.
+        return [
+            list(zip([words[i] for i in idx.tolist()], val.tolist(), strict=True))
+            for idx, val in answers
+        ]
 
     def similar_by_word(
         self, word: str, topn: int | None = 10, restrict_vocab: int | None = None

@@ -5,10 +5,13 @@ host-header checking and a test client; this module only maps HTTP to :class:`Ex
 
 Every answer is JSON. Errors are ``{"error": message}`` with 400 (bad request, or a Host
 header not allowed), 404 (unknown word, with ``"words"`` and ``"suggestions"``, the close
-forms of each; unknown path; no model), 405, 413, 414 or 415; the queries run in worker
-threads (numpy and the compiled top-k release the GIL), so a slow t-SNE never blocks the other
-requests. The app is read-only: GET everywhere, plus POST for batched queries, which must be
-JSON (a cross-site form cannot send that without the browser asking first).
+forms of each; unknown path; no model), 405, 413, 414 or 415, and 503 (with ``Retry-After``)
+when more neighbour queries wait than the server accepts; the queries run in worker threads
+(numpy and the compiled top-k release the GIL), so a slow t-SNE never blocks the other
+requests, and neighbour queries waiting at the same time are answered together
+(:mod:`w2v.explore.batcher`). The app is read-only: GET everywhere, plus POST for batched
+queries, which must be JSON (a cross-site form cannot send that without the browser asking
+first).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from w2v.errors import W2VError
-from w2v.explore.explorer import Explorer, Unavailable, UnknownWords
+from w2v.explore.explorer import Explorer, Overloaded, Unavailable, UnknownWords
 
 __all__ = ["STATIC", "create_app"]
 
@@ -147,6 +150,8 @@ def _endpoint(explorer: Explorer, handler: Handler) -> Callable[[Request], Await
             )
         except Unavailable as exc:
             return JSON({"error": str(exc)}, status_code=404)
+        except Overloaded as exc:
+            return JSON({"error": str(exc)}, status_code=503, headers={"Retry-After": "1"})
         except W2VError as exc:  # ParameterError and the rest of w2v's deliberate errors
             return JSON({"error": str(exc)}, status_code=400)
 
@@ -168,6 +173,12 @@ def _call(fn: Callable[..., Any], *args: Any) -> Awaitable[Any]:
     return run_in_threadpool(_one_per_core, fn, *args)
 
 
+def _call_batched(fn: Callable[..., Any], *args: Any) -> Awaitable[Any]:
+    # Neighbour queries: the thread only waits for the explorer's batching worker, which
+    # computes for every waiting request at once; holding a core's slot would cap the batch.
+    return run_in_threadpool(fn, *args)
+
+
 # ---------------------------------------------------------------------------- handlers
 
 
@@ -183,7 +194,7 @@ async def _vocabulary(request: Request, ex: Explorer) -> Any:
 
 async def _neighbours(request: Request, ex: Explorer) -> Any:
     p = _Params(request, ["word", "topn", "restrict_vocab"], ex)
-    return await _call(
+    return await _call_batched(
         ex.neighbours, p.word("word"), p.int("topn", 10), p.int("restrict_vocab", None)
     )
 
@@ -215,21 +226,16 @@ async def _neighbours_batch(request: Request, ex: Explorer) -> Any:
         )
     if "queries" not in data:
         raise _BadRequest("missing field 'queries'")
-    return await _call(
+    return await _call_batched(
         ex.neighbours_batch, data["queries"], data.get("topn", 10), data.get("restrict_vocab")
     )
 
 
 async def _analogy(request: Request, ex: Explorer) -> Any:
     p = _Params(request, ["a", "b", "c", "method", "topn"], ex)
-    return await _call(
-        ex.analogy,
-        p.word("a"),
-        p.word("b"),
-        p.word("c"),
-        p.get("method", "3cosadd"),
-        p.int("topn", 10),
-    )
+    method = p.get("method", "3cosadd")
+    call = _call_batched if method == "3cosadd" else _call
+    return await call(ex.analogy, p.word("a"), p.word("b"), p.word("c"), method, p.int("topn", 10))
 
 
 async def _similarity(request: Request, ex: Explorer) -> Any:

@@ -26,15 +26,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from w2v.errors import ParameterError, W2VError
+from w2v.exact_search import exact_top_k
+from w2v.explore.batcher import Batcher, Job, Overloaded
 from w2v.formats.native import load_native
 from w2v.formats.vector_files import detect_format, load_vectors
 from w2v.suggest import Suggester, did_you_mean
 
 if TYPE_CHECKING:
+    from w2v.approximate_index import HnswIndex
     from w2v.keyed_vectors import KeyedVectors
     from w2v.word2vec import Word2Vec
 
-__all__ = ["Explorer", "Limits", "Unavailable", "UnknownWords", "open_vectors"]
+__all__ = ["Explorer", "Limits", "Overloaded", "Unavailable", "UnknownWords", "open_vectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,21 @@ class Limits:
     max_tsne_points: int = 500
     max_body_bytes: int = 256 * 1024
     max_query_chars: int = 8192
+    #: Neighbour queries waiting to be answered, across all requests; beyond it: HTTP 503.
+    max_queue: int = 1024
+    #: Longest wait in that queue (milliseconds) before a query is refused with 503.
+    max_queue_wait_ms: int = 2000
+    #: Most queued queries answered by one matrix product (or one batched index search).
+    max_batch_rows: int = 256
+    #: Open connections at once (uvicorn answers 503 beyond it).
+    max_connections: int = 256
+
+    def __post_init__(self) -> None:
+        if self.max_queue < self.max_batch:
+            raise ParameterError(
+                f"max_queue ({self.max_queue}) must hold a whole batch request "
+                f"(max_batch {self.max_batch})"
+            )
 
 
 class UnknownWords(W2VError):
@@ -174,19 +192,35 @@ class Explorer:
         source: str = "",
         fmt: str = "",
         limits: Limits | None = None,
+        index: HnswIndex | None = None,
     ) -> None:
         if len(vectors) == 0:
             raise ParameterError("no word vectors to explore (the vocabulary is empty)")
+        if index is not None and index.kv is not vectors:
+            raise ParameterError("the index was built on other vectors than those explored")
         self.kv = vectors
         self.model = model
         self.source = source
         self.format = fmt
         self.limits = limits or Limits()
+        self.index = index
+        if index is not None:
+            index.threads = 1  # one core searches, the other serves HTTP (measured)
         t0 = time.perf_counter()
         # Unit vectors now rather than on the first request (and never twice from racing
-        # request threads); then one query, which loads the compiled top-k from its cache.
+        # request threads); then one query each way, which loads the compiled code.
         vectors.fill_norms()
+        self._unit = vectors.get_normed_vectors()
         vectors.most_similar(positive=[vectors.index_to_key[0]], topn=1)
+        self._search(self._unit[:1], 1, [[0]], 0, len(vectors))
+        lim = self.limits
+        self._batcher = Batcher(
+            self._search,
+            max_queue=lim.max_queue,
+            max_rows=lim.max_batch_rows,
+            max_wait=lim.max_queue_wait_ms / 1000,
+            exact_k=index is None,
+        )
         words = vectors.index_to_key
         # Completion is case-insensitive: the case-folded words, sorted, with their rows.
         folded = [w.casefold() for w in words]
@@ -205,10 +239,54 @@ class Explorer:
         limit: int | None = None,
         limits: Limits | None = None,
         no_header: bool = False,
+        index: str | None = None,
+        ef_search: int = 128,
+        progress: bool = False,
     ) -> Explorer:
-        """An explorer over the vectors (or model) in `path`; see :func:`open_vectors`."""
+        """An explorer over the vectors (or model) in `path`; see :func:`open_vectors`.
+
+        With ``index="hnsw"`` neighbours come from an approximate index
+        (:class:`w2v.approximate_index.HnswIndex`), loaded from beside `path`, or built (with
+        a progress bar when `progress`) and saved there for the next start.
+        """
+        if index not in (None, "hnsw"):
+            raise ParameterError(f"index must be hnsw (or none for exact search), got {index!r}")
         vectors, model, fmt = open_vectors(path, fmt, limit, no_header)
-        return cls(vectors, model, source=Path(path).name, fmt=fmt, limits=limits)
+        hnsw = None
+        if index == "hnsw":
+            from w2v.approximate_index import HnswIndex, index_path
+
+            saved = index_path(path) if limit is None else index_path(f"{path}.first{limit}")
+            hnsw = HnswIndex.open(vectors, saved, ef_search=ef_search, progress=progress)
+        return cls(vectors, model, source=Path(path).name, fmt=fmt, limits=limits, index=hnsw)
+
+    def close(self) -> None:
+        """Stop the thread answering queued queries."""
+        self._batcher.close()
+
+    # ------------------------------------------------------------------ the search path
+
+    def _search(
+        self, queries: np.ndarray, k: int, exclude: list[Sequence[int]], lo: int, hi: int
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """One batched search: exact (matrix product) or through the approximate index."""
+        if self.index is not None:
+            return self.index.search(queries, k, exclude, lo, hi)
+        return exact_top_k(self._unit[:hi], queries, k, exclude)
+
+    def _job(self, positive: list[str], negative: list[str], topn: int, clip: int) -> Job:
+        terms = self.kv._terms(positive, negative)
+        query = self.kv._query_vector(terms)  # ParameterError when it is zero
+        rows = {self.kv.key_to_index[w] for w in positive + negative}
+        return Job(query, topn, sorted(r for r in rows if r < clip), 0, clip)
+
+    def _nearest(self, jobs: list[Job]) -> list[list[tuple[str, float]]]:
+        """Answers of `jobs` as (word, score) lists, through the shared batched path."""
+        words = self.kv.index_to_key
+        return [
+            list(zip([words[i] for i in idx.tolist()], val.tolist(), strict=True))
+            for idx, val in self._batcher.run(jobs)
+        ]
 
     # ------------------------------------------------------------------ argument checks
 
@@ -333,8 +411,17 @@ class Explorer:
             "tsne": tsne_available(),
             "start_word": self.start_word(),
             "limits": dataclasses.asdict(self.limits),
+            "search": self.search_info(),
             "model": model,
         }
+
+    def search_info(self) -> dict[str, Any]:
+        """How neighbours are found (exact, or the approximate index and its parameters), and
+        how many batched searches answered how many queries so far."""
+        batches = {"searches": self._batcher.searches, "queries": self._batcher.queries}
+        if self.index is None:
+            return {"mode": "exact", "index": None, "batches": batches}
+        return {"mode": "approximate", "index": self.index.info(), "batches": batches}
 
     def start_word(self) -> str | None:
         """The word whose neighbourhood the page maps first: one of a few words whose
@@ -389,8 +476,8 @@ class Explorer:
         """Nearest words to `word` by cosine similarity."""
         (word,) = self._known([("word", word)])
         topn = self._topn(topn)
-        restrict = self._restrict(restrict_vocab)
-        pairs = self.kv.most_similar(positive=[word], topn=topn, restrict_vocab=restrict)
+        clip = self._restrict(restrict_vocab) or len(self.kv)
+        (pairs,) = self._nearest([self._job([word], [], topn, clip)])
         return {"word": word, "topn": topn, "neighbours": self._entries(pairs)}
 
     def neighbours_batch(
@@ -410,7 +497,7 @@ class Explorer:
                 f"{len(queries)} queries; at most {self.limits.max_batch} per request"
             )
         topn = self._topn(topn)
-        restrict = self._restrict(restrict_vocab)
+        clip = self._restrict(restrict_vocab) or len(self.kv)
         positive, negative, missing = [], [], []
         for q, query in enumerate(queries):
             if isinstance(query, str):
@@ -433,7 +520,13 @@ class Explorer:
             negative.append(neg)
         if missing:
             raise self._unknown(missing)
-        results = self.kv.most_similar_batch(positive, negative, topn=topn, restrict_vocab=restrict)
+        jobs = []
+        for q, (pos, neg) in enumerate(zip(positive, negative, strict=True)):
+            try:
+                jobs.append(self._job(pos, neg, topn, clip))
+            except ParameterError as exc:
+                raise ParameterError(f"query {q}: {exc}") from None
+        results = self._nearest(jobs)
         return {
             "topn": topn,
             "results": [
@@ -450,8 +543,10 @@ class Explorer:
         if method not in _METHODS:
             raise ParameterError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
         topn = self._topn(topn)
-        query = self.kv.most_similar if method == "3cosadd" else self.kv.most_similar_cosmul
-        pairs = query(positive=[b, c], negative=[a], topn=topn)
+        if method == "3cosadd":  # a nearest-neighbour query: the batched path
+            (pairs,) = self._nearest([self._job([b, c], [a], topn, len(self.kv))])
+        else:  # 3CosMul scores each word against every term: not one product, done here
+            pairs = self.kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=topn)
         return {"a": a, "b": b, "c": c, "method": method, "results": self._entries(pairs)}
 
     def similarity(self, a: str, b: str) -> dict[str, Any]:
@@ -526,7 +621,7 @@ class Explorer:
         if word is not None:
             (word,) = self._known([("word", word)])
             n = self._bounded("n", n, 2, cap - 1)
-            pairs = self.kv.most_similar(positive=[word], topn=n)
+            (pairs,) = self._nearest([self._job([word], [], n, len(self.kv))])
             rows = [self.kv.key_to_index[word]] + [self.kv.key_to_index[w] for w, _ in pairs]
             scores = [None, *_short_floats([s for _, s in pairs])]
         else:

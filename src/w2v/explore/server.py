@@ -16,10 +16,6 @@ from w2v.explore.explorer import Explorer
 
 __all__ = ["bind", "is_loopback", "make_server", "serve"]
 
-#: At most this many connections and requests at once; beyond it uvicorn answers 503 at
-#: once instead of queueing without bound.
-MAX_CONCURRENCY = 256
-
 
 def is_loopback(host: str) -> bool:
     """Whether `host` (an address or ``localhost``) only accepts connections from this machine."""
@@ -87,7 +83,8 @@ def make_server(
         access_log=False,
         server_header=False,
         lifespan="off",
-        limit_concurrency=MAX_CONCURRENCY,
+        # beyond it uvicorn answers 503 at once instead of queueing without bound
+        limit_concurrency=explorer.limits.max_connections,
         timeout_graceful_shutdown=2,
     )
     return uvicorn.Server(config), sock, _url(sock)
