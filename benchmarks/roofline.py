@@ -126,10 +126,10 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     words = corpus["words"] * cells[0].get("epochs", settings.get("epochs", 1))
                     per_core = words / statistics.median(cpu)  # words per CPU second
+                    rate = fma * per_core
                     print(
-                        f"| {config} | {workers} | {system} | {fma:,.0f} | {fma * per_core / 1e9:.2f}"
-                        f" | {fma * per_core / peak:.1%} | {nbytes:,.0f} "
-                        f"| {nbytes * per_core / 1e9:.2f} |"
+                        f"| {config} | {workers} | {system} | {fma:,.0f} | {rate / 1e9:.2f}"
+                        f" | {rate / peak:.1%} | {nbytes:,.0f} | {nbytes * per_core / 1e9:.2f} |"
                     )
     return 0
 
