@@ -632,9 +632,9 @@ def train_chunk(ids, cfg, weights, tree, sampler, schedule, words_before, rng, s
     )  # fmt: skip
 
 
-# Without the runtime's reference counting (``_nrt=False``): every array this loop and the
-# steps inlined into it touch was allocated by the caller, and otherwise each view or
-# unpacked tuple field costs an atomic update of a header that all threads share.
+# Without the runtime's reference counting (``_nrt=False``, as the steps it calls): every
+# array they touch was allocated by the caller, and otherwise each view or unpacked tuple
+# field costs an atomic update of a header that all threads share.
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True, _nrt=False)
 def _train_sentences(
     ids, cfg, weights, tree, sampler, schedule, words_before, rng, scratch,
