@@ -9,12 +9,19 @@ was looked for at: tests never skip for lack of data.
 from __future__ import annotations
 
 import lzma
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from helpers import ROOT, SRC
+
+# A test run started in the background of a non-interactive shell inherits SIGINT ignored, and
+# every child it starts would too: then the Ctrl-C tests' children never see their Ctrl-C.
+# A handler (unlike "ignored") is reset to the default in each child, which Python turns into
+# KeyboardInterrupt as usual.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 BUNDLED_DATA = SRC / "w2v" / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
