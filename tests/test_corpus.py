@@ -155,12 +155,7 @@ def test_encoding_from_the_counting_pass_equals_encoding_the_text(tmp_path, monk
         EncodedCorpus.from_spool(spool, vocab, max_len, chunk_size=64) as spooled,
     ):
         assert text.n_chunks > 10
-        ids = [np.concatenate([e.read(c) for c in range(e.n_chunks)]) for e in (text, spooled)]
-        np.testing.assert_array_equal(ids[0], ids[1])
-        for name in ("chunk_starts", "chunk_words"):
-            np.testing.assert_array_equal(getattr(text, name), getattr(spooled, name))
-        for name in ("n_ids", "n_words", "n_raw_words", "n_unknown_words", "crc32"):
-            assert getattr(text, name) == getattr(spooled, name), name
+        _assert_same_encoding(text, spooled)
     spool.close()
 
 
