@@ -53,8 +53,9 @@ CONFIGS = {"sg-ns": (1, 0, 5), "cbow-ns": (0, 0, 5), "sg-hs": (1, 1, 0), "cbow-h
 
 def per_word_costs(
     counts: np.ndarray, raw_words: int, dim: int, window: int, sample: float
-) -> dict[str, tuple[float, float]]:
-    """Useful multiply-adds and row bytes per corpus word, for each configuration."""
+) -> tuple[dict[str, tuple[float, float]], float, float]:
+    """Useful multiply-adds and row bytes per corpus word, for each configuration, with the
+    kept centres per corpus word and the mean path length of a kept word they come from."""
     keep = keep_probabilities(counts, sample).astype(np.float64)
     kept = counts * keep  # expected kept occurrences of each word
     lengths = HuffmanTree(counts).lengths.astype(np.float64)
@@ -71,8 +72,7 @@ def per_word_costs(
             fma = ctx * dim + m * 3 * dim + ctx * dim
             rows = ctx + m
         out[name] = (centres * fma, centres * rows * 8 * dim)
-    out["_stats"] = (centres, mean_path)
-    return out
+    return out, centres, mean_path
 
 
 def copy_bandwidth(mib: int = 256, repeat: int = 5) -> float:
@@ -103,10 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         model = Word2Vec(min_count=settings["min_count"], sample=settings["sample"], epochs=1)
         model.build_vocab(corpus["path"])
         counts = np.asarray(model.vocab.counts, dtype=np.float64)
-        costs = per_word_costs(
+        costs, centres, mean_path = per_word_costs(
             counts, corpus["words"], settings["vector_size"], settings["window"], settings["sample"]
         )
-        centres, mean_path = costs.pop("_stats")
         print(
             f"\n{run_path.name}: {corpus['words']:,} words, kept centres per word {centres:.3f},"
             f" mean path of a kept word {mean_path:.2f}\n"
