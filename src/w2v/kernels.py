@@ -362,7 +362,7 @@ def softmax_layer(H, n, target, W, bias, use_bias, lr, dH, P):
     return loss
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, _nrt=False)
 def _merge_targets(targets, n, outs, L):
     """Rows and labels of ``n`` inputs each predicting its own target (label 1), a word that
     is the target of several inputs being one row. Returns the number of rows."""
